@@ -1,0 +1,62 @@
+//! The `taichu` command line: every subcommand only wires parts together.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ApiArgs, DatabaseArgs, LogFormat};
+use crate::{server, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "taichu",
+    version,
+    about = "Manage many Kubernetes clusters from one REST API"
+)]
+struct Cli {
+    /// Log format.
+    #[arg(
+        long,
+        global = true,
+        env = "TAICHU_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// API, workers and scheduler in one process; needs no external service.
+    Serve(ApiArgs),
+    /// The HTTP API only (production: N replicas behind a load balancer).
+    Api(ApiArgs),
+    /// Background workers only (production: N replicas).
+    Worker(DatabaseArgs),
+    /// Applies database migrations and exits.
+    Migrate(DatabaseArgs),
+    /// Prints the OpenAPI spec of /api/v1.
+    Openapi,
+}
+
+/// Parses the command line and runs the chosen subcommand.
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        println!("{}", server::openapi_spec());
+        return Ok(());
+    }
+    telemetry::init(cli.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => server::run(args, true).await,
+            Command::Api(args) => server::run(args, false).await,
+            Command::Worker(args) => server::run_workers(args).await,
+            Command::Migrate(args) => server::migrate(args).await,
+            Command::Openapi => Ok(()),
+        }
+    })
+}

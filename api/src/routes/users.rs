@@ -1,0 +1,225 @@
+//! User management (admin; a user may read and edit their own account).
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::{Enum, Object, OpenApi};
+use taichu_storage::entities::users::Model;
+use taichu_storage::repositories::{
+    tokens,
+    users::{self, UserChanges},
+};
+use taichu_storage::{PageRequest, TransactionTrait};
+
+use super::ApiTags;
+use crate::auth::{BearerAuth, password};
+use crate::envelope::{MessageData, ok};
+use crate::error::{ApiError, ApiResult};
+use crate::payload::JsonBody;
+use crate::state::AppState;
+use crate::validate;
+
+/// A role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Deserialize)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    User,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => users::ROLE_ADMIN,
+            Role::User => users::ROLE_USER,
+        }
+    }
+}
+
+/// An account, as the API shows it (never the password hash).
+#[derive(Debug, Object)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Model> for UserView {
+    fn from(m: Model) -> Self {
+        Self {
+            id: m.id,
+            username: m.username,
+            email: m.email,
+            role: m.role,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct UserList {
+    pub users: Vec<UserView>,
+    pub total: u64,
+}
+
+/// Fields to change; absent fields stay as they are.
+#[derive(Debug, Object, serde::Deserialize)]
+pub struct UpdateUserRequest {
+    /// New email; an empty string clears it.
+    pub email: Option<String>,
+    /// New role (admin only).
+    pub role: Option<Role>,
+}
+
+#[derive(Debug, Object, serde::Deserialize)]
+pub struct ChangePasswordRequest {
+    /// Required when changing your own password.
+    pub old_password: Option<String>,
+    /// At least 8 characters.
+    pub new_password: String,
+}
+
+#[derive(Debug)]
+pub struct UsersApi;
+
+async fn load(state: &AppState, id: &str) -> Result<Model, ApiError> {
+    users::find_by_id(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
+#[OpenApi(tag = "ApiTags::Users")]
+impl UsersApi {
+    /// List users (admin).
+    #[oai(path = "/users", method = "get")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        page: Query<Option<u64>>,
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<UserList> {
+        auth.0.require_admin()?;
+        let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
+        let found = users::list(&state.db, page).await?;
+        Ok(ok(UserList {
+            users: found.items.into_iter().map(Into::into).collect(),
+            total: found.total,
+        }))
+    }
+
+    /// Get a user (admin, or the user themself).
+    #[oai(path = "/users/:id", method = "get")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> ApiResult<UserView> {
+        auth.0.require_admin_or_self(&id)?;
+        Ok(ok(load(&state, &id).await?.into()))
+    }
+
+    /// Update a user: an admin may change email and role; a user only their own email.
+    #[oai(path = "/users/:id", method = "put")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<String>,
+        body: JsonBody<UpdateUserRequest>,
+    ) -> ApiResult<UserView> {
+        auth.0.require_admin_or_self(&id)?;
+        if body.0.role.is_some() && !auth.0.is_admin() {
+            return Err(ApiError::forbidden("role: only an admin may change roles"));
+        }
+        let UpdateUserRequest { email, role } = body.0;
+        let email = match email {
+            Some(e) if e.is_empty() => Some(None),
+            Some(e) => {
+                validate::email(&e)?;
+                Some(Some(e))
+            }
+            None => None,
+        };
+        let txn = state.db.begin().await?;
+        let user = users::find_by_id(&txn, &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        let demoting_admin = role == Some(Role::User) && user.role == users::ROLE_ADMIN;
+        if demoting_admin && users::count_admins(&txn).await? <= 1 {
+            return Err(ApiError::conflict("role: cannot demote the last admin"));
+        }
+        let changes = UserChanges {
+            email,
+            role: role.map(Role::as_str),
+            password_hash: None,
+        };
+        let user = users::update(&txn, user, changes).await?;
+        txn.commit().await?;
+        Ok(ok(user.into()))
+    }
+
+    /// Change a password: your own with the old password, or anyone's as admin.
+    /// All of that user's refresh tokens are revoked.
+    #[oai(path = "/users/:id/password", method = "put")]
+    async fn change_password(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<String>,
+        body: JsonBody<ChangePasswordRequest>,
+    ) -> ApiResult<MessageData> {
+        auth.0.require_admin_or_self(&id)?;
+        validate::new_password("new_password", &body.new_password)?;
+        let user = load(&state, &id).await?;
+        if auth.0.id == user.id {
+            let old = body.0.old_password.clone().ok_or_else(|| {
+                ApiError::bad_request("old_password: required to change your own password")
+            })?;
+            if !password::verify(old, Some(user.password_hash.clone())).await? {
+                return Err(ApiError::bad_request("old_password: does not match"));
+            }
+        }
+        let hash = password::hash(body.0.new_password).await?;
+        let txn = state.db.begin().await?;
+        tokens::revoke_user(&txn, &user.id).await?;
+        users::update(
+            &txn,
+            user,
+            UserChanges {
+                password_hash: Some(hash),
+                ..Default::default()
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(ok(MessageData::new("password changed")))
+    }
+
+    /// Delete a user (admin). The last admin cannot be deleted.
+    #[oai(path = "/users/:id", method = "delete")]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> ApiResult<MessageData> {
+        auth.0.require_admin()?;
+        let txn = state.db.begin().await?;
+        let user = users::find_by_id(&txn, &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        if user.role == users::ROLE_ADMIN && users::count_admins(&txn).await? <= 1 {
+            return Err(ApiError::conflict("cannot delete the last admin"));
+        }
+        users::delete(&txn, &user.id).await?;
+        txn.commit().await?;
+        Ok(ok(MessageData::new("user deleted")))
+    }
+}

@@ -1,0 +1,23 @@
+//! Shared state handed to every handler.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use taichu_storage::Database;
+
+use crate::auth::jwt::JwtKeys;
+
+/// Settings handlers need at request time.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub refresh_ttl: Duration,
+    pub dev_mode: bool,
+}
+
+/// Cheap to clone: a pool handle and two `Arc`s.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub jwt: Arc<JwtKeys>,
+    pub settings: Arc<Settings>,
+}

@@ -1,0 +1,23 @@
+//! Schema migrations. Every migration runs on SQLite and PostgreSQL alike, so
+//! columns use portable types: ids are UUID strings, times are `timestamptz`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_users;
+mod m20261124_000002_tokens;
+mod m20261124_000003_audit_logs;
+
+/// All migrations, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_users::Migration),
+            Box::new(m20261124_000002_tokens::Migration),
+            Box::new(m20261124_000003_audit_logs::Migration),
+        ]
+    }
+}

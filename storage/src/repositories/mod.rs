@@ -1,0 +1,5 @@
+//! One module of queries per resource.
+
+pub mod audit;
+pub mod tokens;
+pub mod users;

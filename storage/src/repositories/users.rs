@@ -1,0 +1,100 @@
+//! Accounts.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+
+use crate::entities::users::{self, ActiveModel, Column, Entity, Model};
+use crate::error::conflict_on_unique;
+use crate::{Page, PageRequest, Result, new_id};
+
+/// Role names as stored.
+pub const ROLE_ADMIN: &str = "admin";
+pub const ROLE_USER: &str = "user";
+
+/// Fields of a new account; the password is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub role: &'static str,
+}
+
+/// Inserts an account; a taken username is [`crate::StorageError::Conflict`].
+pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<Model> {
+    let now = Utc::now();
+    let row = ActiveModel {
+        id: Set(new_id()),
+        username: Set(new.username),
+        email: Set(new.email),
+        password_hash: Set(new.password_hash),
+        role: Set(new.role.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    row.insert(db)
+        .await
+        .map_err(|e| conflict_on_unique(e, "username"))
+}
+
+pub async fn find_by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> {
+    Ok(Entity::find_by_id(id.to_owned()).one(db).await?)
+}
+
+pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<Model>> {
+    Ok(Entity::find()
+        .filter(Column::Username.eq(username))
+        .one(db)
+        .await?)
+}
+
+/// Accounts ordered by creation, oldest first.
+pub async fn list(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<Model>> {
+    let paginator = Entity::find()
+        .order_by_asc(Column::Id)
+        .paginate(db, page.limit);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.index()).await?;
+    Ok(Page { items, total })
+}
+
+/// Number of accounts with the admin role.
+pub async fn count_admins(db: &impl ConnectionTrait) -> Result<u64> {
+    Ok(Entity::find()
+        .filter(Column::Role.eq(ROLE_ADMIN))
+        .count(db)
+        .await?)
+}
+
+/// Changes to an account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub email: Option<Option<String>>,
+    pub role: Option<&'static str>,
+    pub password_hash: Option<String>,
+}
+
+/// Applies `changes` to `user` and returns the stored row.
+pub async fn update(db: &impl ConnectionTrait, user: Model, changes: UserChanges) -> Result<Model> {
+    let mut row: ActiveModel = user.into();
+    if let Some(email) = changes.email {
+        row.email = Set(email);
+    }
+    if let Some(role) = changes.role {
+        row.role = Set(role.to_owned());
+    }
+    if let Some(hash) = changes.password_hash {
+        row.password_hash = Set(hash);
+    }
+    row.updated_at = Set(Utc::now());
+    Ok(row.update(db).await?)
+}
+
+/// Deletes an account; its refresh tokens go with it (foreign key cascade).
+pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<bool> {
+    let res = users::Entity::delete_by_id(id.to_owned()).exec(db).await?;
+    Ok(res.rows_affected > 0)
+}

@@ -1,0 +1,26 @@
+//! Deletes rows that can no longer matter (expired token revocations and
+//! refresh tokens), so those tables stay small. Idempotent, so running it on
+//! every worker replica is harmless.
+
+use std::time::Duration;
+
+use taichu_storage::Database;
+use taichu_storage::repositories::tokens;
+
+use crate::Shutdown;
+
+const INTERVAL: Duration = Duration::from_secs(600);
+
+pub async fn run(db: Database, shutdown: Shutdown) {
+    let mut tick = tokio::time::interval(INTERVAL);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => match tokens::purge_expired(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "purged expired tokens"),
+                Err(err) => tracing::warn!(error = %err, "purging expired tokens failed"),
+            },
+        }
+    }
+}
