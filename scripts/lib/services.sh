@@ -1,0 +1,53 @@
+# Helpers for scripts/test.sh: install or start each thing the tests need.
+# Sourced, not run.
+
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "need root to apt-get install $*" >&2
+    return 1
+  fi
+  if [ -z "${TAICHU_APT_UPDATED:-}" ]; then
+    apt-get update -qq
+    export TAICHU_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_nextest() {
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    echo "installing cargo-nextest"
+    cargo install --locked cargo-nextest || echo "cargo-nextest unavailable; falling back to cargo test"
+  fi
+}
+
+run_tests() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --no-fail-fast "$@"
+  else
+    cargo test --no-fail-fast "$@"
+  fi
+}
+
+# PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres (as on the
+# dev and CI machines); started if installed but stopped.
+ensure_postgres() {
+  local url="${TAICHU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+  if ! command -v psql >/dev/null 2>&1 || ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "installing PostgreSQL"
+    apt_install postgresql postgresql-client
+  fi
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    echo "starting PostgreSQL"
+    local version
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    for _ in $(seq 1 60); do
+      pg_isready -q -h 127.0.0.1 -p 5432 && break
+      sleep 0.5
+    done
+  fi
+  if ! psql "$url/postgres" -Atqc 'select 1' >/dev/null; then
+    echo "PostgreSQL at $url does not accept user postgres without a password; set TAICHU_TEST_PG_URL" >&2
+    return 1
+  fi
+}

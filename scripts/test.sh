@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The one test command: installs or starts what the tests need, then runs the
+# whole workspace suite (SQLite), and the API suite again on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/services.sh
+
+ensure_nextest
+ensure_postgres
+
+# Nothing may be skipped here: a missing server fails the run.
+export TAICHU_TEST_REQUIRE=all
+
+echo "== workspace suite (SQLite) =="
+run_tests --workspace
+echo "== API suite on PostgreSQL (${TAICHU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}) =="
+TAICHU_TEST_DATABASE=postgres run_tests -p taichu-tests
