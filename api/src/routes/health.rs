@@ -15,8 +15,11 @@ pub fn healthz() -> Json<serde_json::Value> {
 #[handler]
 pub async fn readyz(state: Data<&AppState>) -> Response {
     match taichu_storage::db::ping(&state.db).await {
-        Ok(()) => Json(json!({"code": 0, "message": "success", "data": {"database": "ok"}}))
-            .into_response(),
+        Ok(()) => {
+            let backend = format!("{:?}", state.db.get_database_backend()).to_lowercase();
+            let data = json!({"database": "ok", "backend": backend});
+            Json(json!({"code": 0, "message": "success", "data": data})).into_response()
+        }
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             Json(json!({"code": 503, "message": "database unavailable", "data": {"database": "unavailable"}}))
