@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{ApiArgs, DatabaseArgs, LogFormat};
+use crate::config::{ApiArgs, DatabaseArgs, LogFormat, WorkerArgs};
 use crate::{server, telemetry};
 
 #[derive(Debug, Parser)]
@@ -32,7 +32,7 @@ enum Command {
     /// The HTTP API only (production: N replicas behind a load balancer).
     Api(ApiArgs),
     /// Background workers only (production: N replicas).
-    Worker(DatabaseArgs),
+    Worker(WorkerArgs),
     /// Applies database migrations and exits.
     Migrate(DatabaseArgs),
     /// Prints the OpenAPI spec of /api/v1.

@@ -59,6 +59,63 @@ impl DatabaseArgs {
     }
 }
 
+/// The job queue and how workers execute runs.
+#[derive(Debug, Clone, Args)]
+pub struct EngineArgs {
+    /// `redis://…` for production; unset, the queue lives in the SQLite database.
+    #[arg(long, env = "QUEUE_URL", hide_env_values = true)]
+    pub queue_url: Option<Secret>,
+    /// Runs one worker process drives at once.
+    #[arg(long, env = "TAICHU_WORKER_CONCURRENCY", default_value_t = 4)]
+    pub concurrency: usize,
+    /// Seconds a run's lease lasts without renewal (how long a dead worker's run waits).
+    #[arg(long, env = "TAICHU_LEASE_SECS", default_value_t = 30)]
+    pub lease_secs: u64,
+    /// Seconds between sweeps for stranded runs.
+    #[arg(long, env = "TAICHU_REAPER_SECS", default_value_t = 10)]
+    pub reaper_secs: u64,
+}
+
+impl EngineArgs {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            (1..=256).contains(&self.concurrency),
+            "TAICHU_WORKER_CONCURRENCY must be 1-256"
+        );
+        anyhow::ensure!(self.lease_secs >= 2, "TAICHU_LEASE_SECS must be at least 2");
+        anyhow::ensure!(
+            self.reaper_secs >= 1,
+            "TAICHU_REAPER_SECS must be at least 1"
+        );
+        Ok(())
+    }
+
+    pub fn engine_config(&self) -> taichu_workflows::EngineConfig {
+        let lease_ttl = Duration::from_secs(self.lease_secs);
+        taichu_workflows::EngineConfig {
+            lease_ttl,
+            renew_every: (lease_ttl / 5).min(Duration::from_secs(1)),
+            ..Default::default()
+        }
+    }
+
+    pub fn worker_settings(&self) -> taichu_workers::WorkerSettings {
+        taichu_workers::WorkerSettings {
+            concurrency: self.concurrency,
+            reap_every: Duration::from_secs(self.reaper_secs),
+        }
+    }
+}
+
+/// Settings of a worker process.
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
 /// Settings of the HTTP API.
 #[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
@@ -67,6 +124,8 @@ pub struct ApiArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// HS256 signing secret (at least 32 bytes); generated once into the data dir when unset.
     #[arg(long, env = "TAICHU_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,

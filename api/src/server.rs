@@ -8,12 +8,14 @@ use poem::middleware::{RequestId, ReuseId, Tracing};
 use poem::{Endpoint, EndpointExt, Route, Server, get};
 use poem_openapi::OpenApiService;
 use taichu_storage::Database;
+use taichu_workers::{Queue, Shutdown};
+use taichu_workflows::Engine;
 
 use crate::auth::bootstrap;
 use crate::auth::jwt::JwtKeys;
-use crate::config::{ApiArgs, DatabaseArgs};
+use crate::config::{ApiArgs, DatabaseArgs, EngineArgs, Secret, WorkerArgs};
 use crate::error::envelope_errors;
-use crate::routes::{self, health};
+use crate::routes::{self, health, metrics};
 use crate::state::{AppState, Settings};
 use crate::{audit_trail, limits};
 
@@ -39,6 +41,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .nest("/swagger", swagger)
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
+        .at("/metrics", get(metrics::metrics))
         .around(limits::limit_body)
         .around(envelope_errors)
         .around(audit_trail::record)
@@ -54,6 +57,13 @@ async fn open_database(args: &DatabaseArgs) -> anyhow::Result<Database> {
     Ok(db)
 }
 
+/// The queue and the engine over it.
+async fn open_engine(db: &Database, args: &EngineArgs) -> anyhow::Result<(Engine, Queue)> {
+    let queue = Queue::connect(args.queue_url.as_ref().map(Secret::expose), db).await?;
+    let engine = taichu_workers::engine(db.clone(), queue.clone(), args.engine_config());
+    Ok((engine, queue))
+}
+
 /// `taichu migrate`.
 pub async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
     open_database(&args).await?;
@@ -67,8 +77,10 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
     let db = open_database(&args.database).await?;
     bootstrap::ensure_admin(&db, args.admin_password.as_ref()).await?;
     let secret = bootstrap::jwt_secret(args.jwt_secret.as_ref(), &args.database.data_dir)?;
+    let (engine, queue) = open_engine(&db, &args.engine).await?;
     let state = AppState {
         db: db.clone(),
+        engine: engine.clone(),
         jwt: Arc::new(JwtKeys::new(&secret, args.access_ttl())),
         settings: Arc::new(Settings {
             refresh_ttl: args.refresh_ttl(),
@@ -80,9 +92,16 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
             "development mode: GET /api/v1/auth/token hands out admin tokens without a password"
         );
     }
-    let shutdown = taichu_workers::Shutdown::new();
-    let workers =
-        with_workers.then(|| tokio::spawn(taichu_workers::run(db.clone(), shutdown.clone())));
+    let shutdown = Shutdown::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    let workers = with_workers.then(|| {
+        tokio::spawn(taichu_workers::run(
+            engine,
+            queue,
+            args.engine.worker_settings(),
+            shutdown.clone(),
+        ))
+    });
 
     let acceptor = TcpListener::bind(args.listen).into_acceptor().await?;
     for addr in acceptor.local_addr() {
@@ -95,13 +114,12 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
         let shutdown = shutdown.clone();
         async move { shutdown.cancelled().await }
     };
-    tokio::spawn(wait_for_signal(shutdown.clone()));
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app(state), signal, Some(grace))
         .await?;
     shutdown.cancel();
     if let Some(workers) = workers {
-        workers.await??;
+        workers.await?;
     }
     db.close().await?;
     tracing::info!("stopped");
@@ -109,17 +127,21 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
 }
 
 /// `taichu worker`.
-pub async fn run_workers(args: DatabaseArgs) -> anyhow::Result<()> {
-    let db = open_database(&args).await?;
-    let shutdown = taichu_workers::Shutdown::new();
+pub async fn run_workers(args: WorkerArgs) -> anyhow::Result<()> {
+    args.engine.validate()?;
+    let db = open_database(&args.database).await?;
+    let (engine, queue) = open_engine(&db, &args.engine).await?;
+    // Plain line on stdout so scripts and tests know the worker is consuming.
+    println!("taichu worker ready on {} queue", queue.backend_name());
+    let shutdown = Shutdown::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
-    taichu_workers::run(db.clone(), shutdown).await?;
+    taichu_workers::run(engine, queue, args.engine.worker_settings(), shutdown).await;
     db.close().await?;
     Ok(())
 }
 
 /// Cancels `shutdown` on SIGTERM or Ctrl-C.
-async fn wait_for_signal(shutdown: taichu_workers::Shutdown) {
+async fn wait_for_signal(shutdown: Shutdown) {
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(term) => term,
         Err(err) => {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use taichu_storage::Database;
+use taichu_workflows::Engine;
 
 use crate::auth::jwt::JwtKeys;
 
@@ -14,10 +15,11 @@ pub struct Settings {
     pub dev_mode: bool,
 }
 
-/// Cheap to clone: a pool handle and two `Arc`s.
+/// Cheap to clone: pool handles and `Arc`s.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: Database,
+    pub engine: Engine,
     pub jwt: Arc<JwtKeys>,
     pub settings: Arc<Settings>,
 }

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_users;
 mod m20261124_000002_tokens;
 mod m20261124_000003_audit_logs;
+mod m20261124_000004_workflows;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_users::Migration),
             Box::new(m20261124_000002_tokens::Migration),
             Box::new(m20261124_000003_audit_logs::Migration),
+            Box::new(m20261124_000004_workflows::Migration),
         ]
     }
 }

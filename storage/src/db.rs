@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, DatabaseConnection};
 use taichu_migrations::{Migrator, MigratorTrait};
 
 use crate::Result;
@@ -20,21 +21,17 @@ pub async fn connect(url: &str) -> Result<Database> {
     if url.starts_with("sqlite:") {
         // One writer at a time is SQLite's rule; a small pool avoids lock storms.
         options.max_connections(8).min_connections(1);
+        // Set on every connection of the pool, not just the first.
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
     } else {
         options.max_connections(32);
     }
-    let db = sea_orm::Database::connect(options).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        for pragma in [
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA busy_timeout = 10000",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA synchronous = NORMAL",
-        ] {
-            db.execute_unprepared(pragma).await?;
-        }
-    }
-    Ok(db)
+    Ok(sea_orm::Database::connect(options).await?)
 }
 
 /// Applies every pending migration.

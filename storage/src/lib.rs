@@ -11,7 +11,7 @@ pub mod repositories;
 pub use db::{Database, connect};
 pub use error::{Result, StorageError};
 pub use pagination::{Page, PageRequest};
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 /// A new time-ordered identifier (UUIDv7), as stored in every `id` column.
 pub fn new_id() -> String {

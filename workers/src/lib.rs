@@ -1,22 +1,77 @@
-//! Background processes run by `taichu worker` and `taichu serve`.
+//! Background processes run by `taichu worker` and `taichu serve`: queue
+//! workers that drive workflow runs, the reaper for stranded runs, and the
+//! sweeper for expired rows.
 
+pub mod pool;
+pub mod queue;
+mod reaper;
 mod sweeper;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use taichu_storage::Database;
+use taichu_workflows::canary::Canary;
+use taichu_workflows::{Engine, EngineConfig, Registry};
+use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken as Shutdown;
+
+pub use queue::Queue;
 
 /// Errors that stop the workers.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
-    #[error("background task panicked: {0}")]
-    Join(#[from] tokio::task::JoinError),
+    #[error("queue: {0}")]
+    Queue(String),
 }
 
-/// Runs every background loop until `shutdown` is cancelled.
-pub async fn run(db: Database, shutdown: Shutdown) -> Result<(), WorkerError> {
-    tracing::info!("workers started");
-    let sweeper = tokio::spawn(sweeper::run(db, shutdown.clone()));
-    sweeper.await?;
+/// Every workflow this build knows.
+pub fn registry() -> Registry {
+    Registry::new().register(Canary)
+}
+
+/// Builds the engine over `db` and `queue`.
+pub fn engine(db: Database, queue: Queue, config: EngineConfig) -> Engine {
+    Engine::new(db, registry(), Arc::new(queue), config)
+}
+
+/// Settings of a worker process.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Runs driven at once by this process.
+    pub concurrency: usize,
+    /// How often the reaper looks for stranded runs.
+    pub reap_every: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            reap_every: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Runs queue workers, reaper and sweeper until `shutdown` is cancelled.
+pub async fn run(engine: Engine, queue: Queue, settings: WorkerSettings, shutdown: Shutdown) {
+    tracing::info!(
+        queue = queue.backend_name(),
+        concurrency = settings.concurrency,
+        "workers started"
+    );
+    let mut tasks = JoinSet::new();
+    pool::spawn(&engine, &queue, settings.concurrency, &shutdown, &mut tasks);
+    tasks.spawn(reaper::run(
+        engine.clone(),
+        settings.reap_every,
+        shutdown.clone(),
+    ));
+    tasks.spawn(sweeper::run(engine.db().clone(), shutdown.clone()));
+    while let Some(result) = tasks.join_next().await {
+        if let Err(err) = result {
+            tracing::error!(error = %err, "a background task panicked");
+        }
+    }
     tracing::info!("workers stopped");
-    Ok(())
 }

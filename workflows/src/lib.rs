@@ -1,6 +1,17 @@
-//! The workflow engine and the adapters to the outside world.
+//! The durable workflow engine, the workflows, and the adapters to the outside world.
 //!
-//! Nothing lives here yet: the engine is the next piece of work (see the
-//! project's issue on durable workflows). The crate exists so that the
-//! dependency direction `storage <- workflows <- workers <- api` holds from
-//! the first commit.
+//! A workflow is an ordered list of named steps over a typed state. The
+//! engine executes one run at a time per lease, commits each step's result
+//! and the run's new state in one transaction, retries transient failures
+//! with backoff, and hands a run whose worker died to another worker.
+
+pub mod canary;
+pub mod context;
+pub mod definition;
+pub mod engine;
+pub mod error;
+
+pub use context::StepContext;
+pub use definition::{Registry, StepSpec, Workflow};
+pub use engine::{Engine, EngineConfig, RunQueue};
+pub use error::{StepError, WorkflowError};

@@ -2,8 +2,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod create_tasks;
 pub mod health;
+pub mod metrics;
 pub mod users;
+pub mod workflows;
 
 use poem_openapi::Tags;
 
@@ -16,11 +19,25 @@ pub enum ApiTags {
     Users,
     /// The audit trail.
     Audit,
+    /// Long-running operations and their progress.
+    Workflows,
 }
 
 /// Every API of `/api/v1`, combined.
-pub type Apis = (auth::AuthApi, users::UsersApi, audit::AuditApi);
+pub type Apis = (
+    auth::AuthApi,
+    users::UsersApi,
+    audit::AuditApi,
+    workflows::WorkflowsApi,
+    create_tasks::CreateTasksApi,
+);
 
 pub fn apis() -> Apis {
-    (auth::AuthApi, users::UsersApi, audit::AuditApi)
+    (
+        auth::AuthApi,
+        users::UsersApi,
+        audit::AuditApi,
+        workflows::WorkflowsApi,
+        create_tasks::CreateTasksApi,
+    )
 }

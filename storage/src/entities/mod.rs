@@ -4,3 +4,7 @@ pub mod audit_logs;
 pub mod refresh_tokens;
 pub mod revoked_tokens;
 pub mod users;
+pub mod workflow_logs;
+pub mod workflow_markers;
+pub mod workflow_runs;
+pub mod workflow_steps;

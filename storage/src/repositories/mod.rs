@@ -3,3 +3,5 @@
 pub mod audit;
 pub mod tokens;
 pub mod users;
+pub mod workflow_runs;
+pub mod workflow_steps;

@@ -1,0 +1,114 @@
+//! Seed section 创建任务接口: views over runs of kind `create_cluster`.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::{Object, OpenApi};
+use taichu_storage::PageRequest;
+use taichu_storage::entities::workflow_runs;
+use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
+
+use super::ApiTags;
+use super::workflows::{load_run, log_text};
+use crate::auth::BearerAuth;
+use crate::envelope::ok;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The workflow kind these views show.
+pub const CREATE_CLUSTER: &str = "create_cluster";
+
+#[derive(Debug, Object)]
+pub struct CreateTaskSummary {
+    pub id: String,
+    pub cluster_name: Option<String>,
+    pub status: String,
+    pub progress: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct CreateTaskList {
+    pub tasks: Vec<CreateTaskSummary>,
+    pub total: u64,
+}
+
+#[derive(Debug, Object)]
+pub struct CreateTaskDetail {
+    pub id: String,
+    pub cluster_name: Option<String>,
+    pub status: String,
+    pub progress: i32,
+    pub error: Option<String>,
+    /// The run's log, one line per entry.
+    pub logs: String,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+fn cluster_name(run: &workflow_runs::Model) -> Option<String> {
+    let input: serde_json::Value = serde_json::from_str(&run.input).ok()?;
+    input.get("cluster_name")?.as_str().map(str::to_owned)
+}
+
+#[derive(Debug)]
+pub struct CreateTasksApi;
+
+#[OpenApi(tag = "ApiTags::Workflows")]
+impl CreateTasksApi {
+    /// Cluster creation tasks, newest first.
+    #[oai(path = "/create-tasks", method = "get")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        page: Query<Option<u64>>,
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<CreateTaskList> {
+        let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
+        let filter = RunFilter {
+            kind: Some(CREATE_CLUSTER.to_owned()),
+            ..Default::default()
+        };
+        let found = runs::list(&state.db, filter, page).await?;
+        let tasks = found
+            .items
+            .iter()
+            .map(|r| CreateTaskSummary {
+                id: r.id.clone(),
+                cluster_name: cluster_name(r),
+                status: r.status.clone(),
+                progress: r.progress,
+                created_at: r.created_at,
+            })
+            .collect();
+        Ok(ok(CreateTaskList {
+            tasks,
+            total: found.total,
+        }))
+    }
+
+    /// One cluster creation task with its log.
+    #[oai(path = "/create-tasks/:task_id", method = "get")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        task_id: Path<String>,
+    ) -> ApiResult<CreateTaskDetail> {
+        let run = load_run(&state, &task_id).await?;
+        if run.kind != CREATE_CLUSTER {
+            return Err(ApiError::not_found("create task"));
+        }
+        Ok(ok(CreateTaskDetail {
+            logs: log_text(&state, &run.id).await?,
+            id: run.id.clone(),
+            cluster_name: cluster_name(&run),
+            status: run.status.clone(),
+            progress: run.progress,
+            error: run.error.clone(),
+            created_at: run.created_at,
+            completed_at: run.finished_at,
+        }))
+    }
+}

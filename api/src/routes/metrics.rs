@@ -1,0 +1,104 @@
+//! `/metrics` in Prometheus text format. Figures are read from the database at
+//! scrape time, so they cover every worker process, not just this one.
+
+use std::fmt::Write;
+
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{IntoResponse, Response, handler};
+use taichu_storage::repositories::{workflow_runs, workflow_steps};
+
+use crate::state::AppState;
+
+/// Histogram bounds for step durations, in milliseconds.
+const BUCKETS_MS: [i64; 12] = [
+    5, 10, 25, 50, 100, 250, 500, 1_000, 5_000, 30_000, 120_000, 600_000,
+];
+
+#[handler]
+pub async fn metrics(state: Data<&AppState>) -> Response {
+    match render(&state).await {
+        Ok(text) => text
+            .with_content_type("text/plain; version=0.0.4")
+            .into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "rendering metrics failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+async fn render(state: &AppState) -> Result<String, taichu_storage::StorageError> {
+    let counts = workflow_runs::count_by_kind_status(&state.db).await?;
+    let (buckets, count, sum_ms) =
+        workflow_steps::duration_histogram(&state.db, &BUCKETS_MS).await?;
+    let mut out = String::new();
+    let mut kinds: Vec<&str> = counts.iter().map(|(k, _, _)| k.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+
+    out.push_str("# HELP taichu_workflow_runs Workflow runs by kind and current status.\n# TYPE taichu_workflow_runs gauge\n");
+    for (kind, status, n) in &counts {
+        let _ = writeln!(
+            out,
+            "taichu_workflow_runs{{kind=\"{kind}\",status=\"{status}\"}} {n}"
+        );
+    }
+    for (name, help, statuses) in [
+        (
+            "started",
+            "Workflow runs created.",
+            &["pending", "running", "completed", "failed", "cancelled"][..],
+        ),
+        (
+            "completed",
+            "Workflow runs that completed.",
+            &["completed"][..],
+        ),
+        ("failed", "Workflow runs that failed.", &["failed"][..]),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP taichu_workflow_runs_{name}_total {help}\n# TYPE taichu_workflow_runs_{name}_total counter"
+        );
+        for kind in &kinds {
+            let n: i64 = counts
+                .iter()
+                .filter(|(k, s, _)| k == kind && statuses.contains(&s.as_str()))
+                .map(|(_, _, n)| n)
+                .sum();
+            let _ = writeln!(
+                out,
+                "taichu_workflow_runs_{name}_total{{kind=\"{kind}\"}} {n}"
+            );
+        }
+    }
+    out.push_str("# HELP taichu_workflow_step_duration_seconds Duration of finished step attempts.\n# TYPE taichu_workflow_step_duration_seconds histogram\n");
+    for (bound, n) in BUCKETS_MS.iter().zip(&buckets) {
+        let _ = writeln!(
+            out,
+            "taichu_workflow_step_duration_seconds_bucket{{le=\"{}\"}} {n}",
+            *bound as f64 / 1000.0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "taichu_workflow_step_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+    );
+    let _ = writeln!(
+        out,
+        "taichu_workflow_step_duration_seconds_sum {}",
+        sum_ms as f64 / 1000.0
+    );
+    let _ = writeln!(out, "taichu_workflow_step_duration_seconds_count {count}");
+    let depth: i64 = counts
+        .iter()
+        .filter(|(_, s, _)| s == "pending")
+        .map(|(_, _, n)| n)
+        .sum();
+    let _ = writeln!(
+        out,
+        "# HELP taichu_workflow_queue_depth Runs waiting for a worker.\n# TYPE taichu_workflow_queue_depth gauge\ntaichu_workflow_queue_depth {depth}"
+    );
+    Ok(out)
+}

@@ -1,0 +1,287 @@
+//! Workflow runs: list, inspect (steps, attempts, logs), cancel, and the canary.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::{Object, OpenApi};
+use taichu_storage::PageRequest;
+use taichu_storage::entities::{workflow_logs, workflow_runs, workflow_steps as step_rows};
+use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
+use taichu_storage::repositories::workflow_steps;
+use taichu_workflows::canary::{Canary, CanaryInput};
+use taichu_workflows::{StepSpec, WorkflowError};
+
+use super::ApiTags;
+use crate::auth::BearerAuth;
+use crate::envelope::ok;
+use crate::error::{ApiError, ApiResult};
+use crate::payload::JsonBody;
+use crate::state::AppState;
+
+/// Log lines returned per request at most.
+const MAX_LOG_LINES: u64 = 1000;
+
+/// A run, without its steps and logs.
+#[derive(Debug, Object)]
+pub struct RunSummary {
+    pub id: String,
+    pub kind: String,
+    /// What the run acts on, e.g. a cluster id.
+    pub subject: Option<String>,
+    /// `pending`, `running`, `completed`, `failed` or `cancelled`.
+    pub status: String,
+    /// Index of the step being (or next to be) executed.
+    pub current_step: i32,
+    pub total_steps: i32,
+    /// 0-100, by step weight.
+    pub progress: i32,
+    /// Step executions so far, retries included.
+    pub attempts: i32,
+    /// Why the run failed or was cancelled.
+    pub error: Option<String>,
+    pub cancel_requested: bool,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Parses a stored plan; a corrupt one shows as empty rather than failing the view.
+pub fn plan_of(run: &workflow_runs::Model) -> Vec<StepSpec> {
+    serde_json::from_str(&run.plan).unwrap_or_default()
+}
+
+impl From<&workflow_runs::Model> for RunSummary {
+    fn from(m: &workflow_runs::Model) -> Self {
+        Self {
+            id: m.id.clone(),
+            kind: m.kind.clone(),
+            subject: m.subject.clone(),
+            status: m.status.clone(),
+            current_step: m.current_step,
+            total_steps: i32::try_from(plan_of(m).len()).unwrap_or(i32::MAX),
+            progress: m.progress,
+            attempts: m.attempts,
+            error: m.error.clone(),
+            cancel_requested: m.cancel_requested,
+            created_by: m.created_by.clone(),
+            created_at: m.created_at,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+        }
+    }
+}
+
+/// One attempt at one step.
+#[derive(Debug, Object)]
+pub struct StepAttemptView {
+    pub step_index: i32,
+    pub name: String,
+    pub attempt: i32,
+    /// `running`, `completed`, `failed`, `abandoned` or `cancelled`.
+    pub status: String,
+    pub error: Option<String>,
+    pub worker: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub duration_ms: Option<i64>,
+}
+
+impl From<step_rows::Model> for StepAttemptView {
+    fn from(m: step_rows::Model) -> Self {
+        Self {
+            step_index: m.step_index,
+            name: m.name,
+            attempt: m.attempt,
+            status: m.status,
+            error: m.error,
+            worker: m.worker,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+            duration_ms: m.duration_ms,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct LogLine {
+    pub step: Option<String>,
+    pub level: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<workflow_logs::Model> for LogLine {
+    fn from(m: workflow_logs::Model) -> Self {
+        Self {
+            step: m.step,
+            level: m.level,
+            message: m.message,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// A run with its plan, every step attempt, and a page of its log.
+#[derive(Debug, Object)]
+pub struct RunDetail {
+    #[oai(flatten)]
+    pub run: RunSummary,
+    /// Step names in order.
+    pub plan: Vec<String>,
+    pub steps: Vec<StepAttemptView>,
+    pub logs: Vec<LogLine>,
+    /// Log lines in all; pass it back as `log_offset` to tail.
+    pub log_total: u64,
+}
+
+#[derive(Debug, Object)]
+pub struct RunList {
+    pub workflows: Vec<RunSummary>,
+    pub total: u64,
+}
+
+/// Start a canary run.
+#[derive(Debug, Object, serde::Deserialize)]
+pub struct CanaryRequest {
+    /// 1-100.
+    pub steps: u32,
+    /// Sleep per step, at most 60000.
+    #[serde(default)]
+    pub step_ms: u64,
+    /// Attempts of each step that fail transiently before one succeeds (0-4).
+    #[serde(default)]
+    pub fail_attempts: u32,
+}
+
+#[derive(Debug)]
+pub struct WorkflowsApi;
+
+/// Loads a run, or 404.
+pub async fn load_run(state: &AppState, id: &str) -> Result<workflow_runs::Model, ApiError> {
+    runs::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("workflow"))
+}
+
+/// The whole log of a run as text, one line per entry (for the seed's task views).
+pub async fn log_text(state: &AppState, run_id: &str) -> Result<String, ApiError> {
+    let (lines, _) = workflow_steps::logs(&state.db, run_id, 0, MAX_LOG_LINES).await?;
+    Ok(lines
+        .iter()
+        .map(|l| format!("[{}] {}", l.level, l.message))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(err: WorkflowError) -> Self {
+        match err {
+            WorkflowError::InvalidInput(message) => ApiError::bad_request(message),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Workflows")]
+impl WorkflowsApi {
+    /// List workflow runs, newest first.
+    #[oai(path = "/workflows", method = "get")]
+    #[expect(clippy::too_many_arguments, reason = "each query filter is its own documented parameter")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        kind: Query<Option<String>>,
+        status: Query<Option<String>>,
+        subject: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<RunList> {
+        let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
+        let filter = RunFilter {
+            kind: kind.0,
+            status: status.0,
+            subject: subject.0,
+        };
+        let found = runs::list(&state.db, filter, page).await?;
+        Ok(ok(RunList {
+            workflows: found.items.iter().map(Into::into).collect(),
+            total: found.total,
+        }))
+    }
+
+    /// A run: steps with attempts, errors and durations, progress, and its log
+    /// from `log_offset` (lines already seen) on.
+    #[oai(path = "/workflows/:id", method = "get")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<String>,
+        log_offset: Query<Option<u64>>,
+        log_limit: Query<Option<u64>>,
+    ) -> ApiResult<RunDetail> {
+        let run = load_run(&state, &id).await?;
+        let limit = log_limit.0.unwrap_or(200).clamp(1, MAX_LOG_LINES);
+        let (logs, log_total) =
+            workflow_steps::logs(&state.db, &run.id, log_offset.0.unwrap_or(0), limit).await?;
+        let steps = workflow_steps::list(&state.db, &run.id).await?;
+        Ok(ok(RunDetail {
+            plan: plan_of(&run).into_iter().map(|s| s.name).collect(),
+            run: (&run).into(),
+            steps: steps.into_iter().map(Into::into).collect(),
+            logs: logs.into_iter().map(Into::into).collect(),
+            log_total,
+        }))
+    }
+
+    /// Cancel a run (admin or whoever started it). A running step is told to
+    /// stop; the run ends `cancelled`.
+    #[oai(path = "/workflows/:id/cancel", method = "post")]
+    async fn cancel(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> ApiResult<RunSummary> {
+        let run = load_run(&state, &id).await?;
+        if !auth.0.is_admin() && run.created_by.as_deref() != Some(auth.0.username.as_str()) {
+            return Err(ApiError::forbidden(
+                "only an admin or the run's creator may cancel it",
+            ));
+        }
+        if !runs::status::ACTIVE.contains(&run.status.as_str()) {
+            return Err(ApiError::conflict(format!(
+                "workflow already {}",
+                run.status
+            )));
+        }
+        let run = runs::request_cancel(&state.db, &run.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("workflow"))?;
+        Ok(ok((&run).into()))
+    }
+
+    /// Start a canary run (admin): checks that workers are alive and how fast
+    /// the queue is.
+    #[oai(path = "/workflows/canary", method = "post")]
+    async fn canary(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: JsonBody<CanaryRequest>,
+    ) -> ApiResult<RunSummary> {
+        auth.0.require_admin()?;
+        let input = CanaryInput {
+            steps: body.steps,
+            step_ms: body.step_ms,
+            fail_attempts: body.fail_attempts,
+        };
+        let run = state
+            .engine
+            .start::<Canary>(None, &input, Some(auth.0.username.clone()))
+            .await?;
+        Ok(ok((&run).into()))
+    }
+}

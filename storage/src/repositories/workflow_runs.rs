@@ -1,0 +1,288 @@
+//! Workflow runs and their leases.
+//!
+//! A lease (`lease_owner`, `lease_expires_at`) gives one worker the right to
+//! execute a run. Every write a worker makes to a run is conditional on still
+//! holding the lease, so two workers can never both commit a step.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use crate::entities::workflow_runs::{ActiveModel, Column, Entity, Model};
+use crate::{Page, PageRequest, Result};
+
+/// Run statuses as stored.
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const RUNNING: &str = "running";
+    pub const COMPLETED: &str = "completed";
+    pub const FAILED: &str = "failed";
+    pub const CANCELLED: &str = "cancelled";
+    /// Statuses a worker may still act on.
+    pub const ACTIVE: [&str; 2] = [PENDING, RUNNING];
+}
+
+/// A run to create.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub id: String,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub input: String,
+    pub state: String,
+    pub plan: String,
+    pub created_by: Option<String>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, new: NewRun) -> Result<Model> {
+    let now = Utc::now();
+    let row = ActiveModel {
+        id: Set(new.id),
+        kind: Set(new.kind),
+        subject: Set(new.subject),
+        input: Set(new.input),
+        state: Set(new.state),
+        plan: Set(new.plan),
+        status: Set(status::PENDING.to_owned()),
+        current_step: Set(0),
+        step_attempt: Set(0),
+        progress: Set(0),
+        attempts: Set(0),
+        error: Set(None),
+        cancel_requested: Set(false),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        created_by: Set(new.created_by),
+        created_at: Set(now),
+        started_at: Set(None),
+        updated_at: Set(now),
+        finished_at: Set(None),
+    };
+    Ok(row.insert(db).await?)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> {
+    Ok(Entity::find_by_id(id.to_owned()).one(db).await?)
+}
+
+/// Filters for listing runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// Newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: RunFilter,
+    page: PageRequest,
+) -> Result<Page<Model>> {
+    let mut cond = Condition::all();
+    if let Some(v) = filter.kind {
+        cond = cond.add(Column::Kind.eq(v));
+    }
+    if let Some(v) = filter.status {
+        cond = cond.add(Column::Status.eq(v));
+    }
+    if let Some(v) = filter.subject {
+        cond = cond.add(Column::Subject.eq(v));
+    }
+    let paginator = Entity::find()
+        .filter(cond)
+        .order_by_desc(Column::Id)
+        .paginate(db, page.limit);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.index()).await?;
+    Ok(Page { items, total })
+}
+
+fn lease_free(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(Column::LeaseOwner.is_null())
+        .add(Column::LeaseExpiresAt.lt(now))
+}
+
+/// Takes the lease on an active run if nobody holds a live one.
+pub async fn try_lease(
+    db: &impl ConnectionTrait,
+    id: &str,
+    owner: &str,
+    until: DateTime<Utc>,
+) -> Result<bool> {
+    let now = Utc::now();
+    let res = Entity::update_many()
+        .col_expr(Column::LeaseOwner, Expr::value(owner))
+        .col_expr(Column::LeaseExpiresAt, Expr::value(until))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in(status::ACTIVE))
+        .filter(lease_free(now))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Extends `owner`'s lease. `None` when the lease was lost; otherwise whether
+/// cancellation has been requested meanwhile.
+pub async fn renew_lease(
+    db: &impl ConnectionTrait,
+    id: &str,
+    owner: &str,
+    until: DateTime<Utc>,
+) -> Result<Option<bool>> {
+    let res = Entity::update_many()
+        .col_expr(Column::LeaseExpiresAt, Expr::value(until))
+        .filter(Column::Id.eq(id))
+        .filter(Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Ok(None);
+    }
+    let cancel: Option<bool> = Entity::find_by_id(id.to_owned())
+        .select_only()
+        .column(Column::CancelRequested)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(cancel)
+}
+
+/// Changes a worker makes to the run it holds.
+#[derive(Debug, Clone, Default)]
+pub struct RunChange {
+    pub state: Option<String>,
+    pub status: Option<&'static str>,
+    pub current_step: Option<i32>,
+    pub step_attempt: Option<i32>,
+    pub progress: Option<i32>,
+    pub add_attempt: bool,
+    pub error: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished: bool,
+    pub release_lease: bool,
+}
+
+/// Applies `change` if `owner` still holds the lease; false when it does not.
+pub async fn update_leased(
+    db: &impl ConnectionTrait,
+    id: &str,
+    owner: &str,
+    change: RunChange,
+) -> Result<bool> {
+    let now = Utc::now();
+    let mut q = Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(now));
+    if let Some(v) = change.state {
+        q = q.col_expr(Column::State, Expr::value(v));
+    }
+    if let Some(v) = change.status {
+        q = q.col_expr(Column::Status, Expr::value(v));
+    }
+    if let Some(v) = change.current_step {
+        q = q.col_expr(Column::CurrentStep, Expr::value(v));
+    }
+    if let Some(v) = change.step_attempt {
+        q = q.col_expr(Column::StepAttempt, Expr::value(v));
+    }
+    if let Some(v) = change.progress {
+        q = q.col_expr(Column::Progress, Expr::value(v));
+    }
+    if change.add_attempt {
+        q = q.col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1));
+    }
+    if let Some(v) = change.error {
+        q = q.col_expr(Column::Error, Expr::value(v));
+    }
+    if let Some(v) = change.started_at {
+        q = q.col_expr(Column::StartedAt, Expr::value(v));
+    }
+    if change.finished {
+        q = q.col_expr(Column::FinishedAt, Expr::value(now));
+    }
+    if change.release_lease {
+        q = q
+            .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(
+                Column::LeaseExpiresAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+    }
+    let res = q
+        .filter(Column::Id.eq(id))
+        .filter(Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Asks a run to stop. A run nobody is executing is cancelled on the spot;
+/// a running one is stopped by its worker. Returns the run after the change.
+pub async fn request_cancel(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> {
+    let now = Utc::now();
+    Entity::update_many()
+        .col_expr(Column::CancelRequested, Expr::value(true))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in(status::ACTIVE))
+        .exec(db)
+        .await?;
+    Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status::CANCELLED))
+        .col_expr(Column::Error, Expr::value("cancelled by request"))
+        .col_expr(Column::FinishedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in(status::ACTIVE))
+        .filter(lease_free(now))
+        .exec(db)
+        .await?;
+    find(db, id).await
+}
+
+/// Active runs whose lease is free and that nobody touched for `idle`:
+/// their worker died or their queue message was lost.
+pub async fn stranded(
+    db: &impl ConnectionTrait,
+    idle: chrono::Duration,
+    limit: u64,
+) -> Result<Vec<String>> {
+    let now = Utc::now();
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Status.is_in(status::ACTIVE))
+        .filter(lease_free(now))
+        .filter(Column::UpdatedAt.lt(now - idle))
+        .order_by_asc(Column::UpdatedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Marks a stranded run as touched, so the reaper re-enqueues it once per `idle`.
+pub async fn touch(db: &impl ConnectionTrait, id: &str) -> Result<()> {
+    Entity::update_many()
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// `(kind, status, count)` over all runs, for metrics.
+pub async fn count_by_kind_status(db: &impl ConnectionTrait) -> Result<Vec<(String, String, i64)>> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::Kind)
+        .column(Column::Status)
+        .column_as(Column::Id.count(), "n")
+        .group_by(Column::Kind)
+        .group_by(Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?)
+}

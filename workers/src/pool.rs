@@ -1,0 +1,66 @@
+//! apalis workers that take run ids off the queue and drive them.
+
+use std::time::Duration;
+
+use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder};
+use taichu_workflows::Engine;
+use tokio::task::JoinSet;
+
+use crate::Shutdown;
+use crate::queue::{Queue, RunMessage};
+
+/// How often an idle worker asks the queue for work (apalis otherwise polls
+/// only once per heartbeat).
+const POLL: Duration = Duration::from_millis(50);
+
+async fn handle(message: RunMessage, engine: Data<Engine>) -> Result<(), BoxDynError> {
+    match engine.drive(&message.run_id).await {
+        Ok(outcome) => tracing::debug!(run_id = %message.run_id, ?outcome, "run handled"),
+        // The run stays in the database; the reaper re-enqueues it.
+        Err(err) => tracing::error!(run_id = %message.run_id, error = %err, "driving a run failed"),
+    }
+    Ok(())
+}
+
+/// Starts `concurrency` apalis workers on `queue`; each drives one run at a time.
+pub fn spawn(
+    engine: &Engine,
+    queue: &Queue,
+    concurrency: usize,
+    shutdown: &Shutdown,
+    tasks: &mut JoinSet<()>,
+) {
+    for i in 0..concurrency.max(1) {
+        let name = format!("{}-{i}", engine.config().worker_id);
+        let engine = engine.clone();
+        let stop = shutdown.clone();
+        let signal = async move {
+            stop.cancelled().await;
+            Ok::<(), std::io::Error>(())
+        };
+        match queue.clone() {
+            Queue::Sqlite(storage) => {
+                let worker = WorkerBuilder::new(name)
+                    .backend(storage.poll_with_interval(POLL))
+                    .data(engine)
+                    .build(handle);
+                tasks.spawn(async move {
+                    if let Err(err) = worker.run_until(signal).await {
+                        tracing::error!(error = %err, "queue worker stopped with an error");
+                    }
+                });
+            }
+            Queue::Redis(storage) => {
+                let worker = WorkerBuilder::new(name)
+                    .backend(storage.poll_with_interval(POLL))
+                    .data(engine)
+                    .build(handle);
+                tasks.spawn(async move {
+                    if let Err(err) = worker.run_until(signal).await {
+                        tracing::error!(error = %err, "queue worker stopped with an error");
+                    }
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The canary: a workflow for operators to check that workers are alive and
+//! how fast the queue is. Each step sleeps, then writes one marker row; the
+//! first `fail_attempts` attempts of each step fail transiently.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use taichu_storage::repositories::workflow_steps;
+
+use crate::context::StepContext;
+use crate::definition::{StepSpec, Workflow};
+use crate::error::StepError;
+
+/// Largest canary an operator may start.
+pub const MAX_STEPS: u32 = 100;
+pub const MAX_STEP_MS: u64 = 60_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CanaryInput {
+    pub steps: u32,
+    pub step_ms: u64,
+    pub fail_attempts: u32,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct CanaryState {
+    /// Steps completed, as the state sees them.
+    pub done: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Canary;
+
+#[async_trait]
+impl Workflow for Canary {
+    const KIND: &'static str = "canary";
+    type Input = CanaryInput;
+    type State = CanaryState;
+
+    fn plan(&self, input: &CanaryInput) -> Result<Vec<StepSpec>, String> {
+        if !(1..=MAX_STEPS).contains(&input.steps) {
+            return Err(format!("steps: must be between 1 and {MAX_STEPS}"));
+        }
+        if input.step_ms > MAX_STEP_MS {
+            return Err(format!("step_ms: must be at most {MAX_STEP_MS}"));
+        }
+        if input.fail_attempts > 4 {
+            return Err("fail_attempts: must be at most 4 (steps allow 5 attempts)".into());
+        }
+        Ok((1..=input.steps)
+            .map(|i| {
+                StepSpec::new(format!("step-{i}"))
+                    .timeout(Duration::from_millis(input.step_ms) + Duration::from_secs(30))
+                    .backoff(Duration::from_millis(20))
+            })
+            .collect())
+    }
+
+    async fn run_step(
+        &self,
+        ctx: &StepContext,
+        input: &CanaryInput,
+        state: &mut CanaryState,
+    ) -> Result<(), StepError> {
+        if input.step_ms > 0 {
+            ctx.sleep(Duration::from_millis(input.step_ms)).await?;
+        }
+        if ctx.attempt <= input.fail_attempts {
+            return Err(StepError::transient(format!(
+                "canary failure {} of {}",
+                ctx.attempt, input.fail_attempts
+            )));
+        }
+        let index = i32::try_from(ctx.step_index).unwrap_or(i32::MAX);
+        let attempt = i32::try_from(ctx.attempt).unwrap_or(i32::MAX);
+        workflow_steps::add_marker(&ctx.db, &ctx.run_id, index, attempt).await?;
+        state.done += 1;
+        Ok(())
+    }
+}
