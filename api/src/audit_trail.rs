@@ -123,17 +123,14 @@ fn self_audited(method: &Method, path: &str) -> bool {
 }
 
 fn json_field(body: &serde_json::Value, pointer: &str) -> Option<String> {
-    body.pointer(pointer)
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
+    body.pointer(pointer).and_then(|v| v.as_str()).map(str::to_owned)
 }
 
 /// The `around` middleware that writes audit rows.
 pub async fn record<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let (Some(target), Some(state)) = (describe(&method, &path), req.data::<AppState>().cloned())
-    else {
+    let (Some(target), Some(state)) = (describe(&method, &path), req.data::<AppState>().cloned()) else {
         return next.call(req).await.map(IntoResponse::into_response);
     };
     if self_audited(&method, &path) {
@@ -217,9 +214,7 @@ async fn take_login_username(req: &mut Request) -> Option<String> {
 }
 
 async fn inspect_body(resp: &mut Response) -> Option<serde_json::Value> {
-    let json = resp
-        .content_type()
-        .is_some_and(|ct| ct.starts_with("application/json"));
+    let json = resp.content_type().is_some_and(|ct| ct.starts_with("application/json"));
     if !json {
         return None;
     }
@@ -261,30 +256,14 @@ mod tests {
                 Some(C.into())
             )
         );
-        assert_eq!(
-            t(Method::POST, "/api/v1/clusters/import").0,
-            "IMPORT_CLUSTER"
-        );
+        assert_eq!(t(Method::POST, "/api/v1/clusters/import").0, "IMPORT_CLUSTER");
         assert_eq!(
             t(Method::POST, &format!("/api/v1/clusters/{C}/etcd/backups")),
-            (
-                "CREATE_ETCD_BACKUP".into(),
-                "etcd_backup".into(),
-                None,
-                Some(C.into())
-            )
+            ("CREATE_ETCD_BACKUP".into(), "etcd_backup".into(), None, Some(C.into()))
         );
         assert_eq!(
-            t(
-                Method::POST,
-                &format!("/api/v1/clusters/{C}/backups/{B}/restore")
-            ),
-            (
-                "RESTORE_BACKUP".into(),
-                "backup".into(),
-                Some(B.into()),
-                Some(C.into())
-            )
+            t(Method::POST, &format!("/api/v1/clusters/{C}/backups/{B}/restore")),
+            ("RESTORE_BACKUP".into(), "backup".into(), Some(B.into()), Some(C.into()))
         );
         assert_eq!(
             t(Method::PUT, &format!("/api/v1/users/{B}/password")).0,

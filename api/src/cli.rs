@@ -13,13 +13,7 @@ use crate::{server, telemetry};
 )]
 struct Cli {
     /// Log format.
-    #[arg(
-        long,
-        global = true,
-        env = "TAICHU_LOG_FORMAT",
-        value_enum,
-        default_value = "text"
-    )]
+    #[arg(long, global = true, env = "TAICHU_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -47,9 +41,7 @@ pub fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     telemetry::init(cli.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => server::run(args, true).await,

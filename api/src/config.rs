@@ -51,10 +51,7 @@ impl DatabaseArgs {
     pub fn url(&self) -> String {
         match &self.database_url {
             Some(url) => url.expose().to_owned(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("taichu.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("taichu.db").display()),
         }
     }
 }
@@ -83,10 +80,7 @@ impl EngineArgs {
             "TAICHU_WORKER_CONCURRENCY must be 1-256"
         );
         anyhow::ensure!(self.lease_secs >= 2, "TAICHU_LEASE_SECS must be at least 2");
-        anyhow::ensure!(
-            self.reaper_secs >= 1,
-            "TAICHU_REAPER_SECS must be at least 1"
-        );
+        anyhow::ensure!(self.reaper_secs >= 1, "TAICHU_REAPER_SECS must be at least 1");
         Ok(())
     }
 

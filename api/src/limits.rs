@@ -10,9 +10,7 @@ pub const BODY_LIMIT: u64 = 8 * 1024 * 1024;
 /// Refuses a declared oversized body with 413, and cuts an undeclared
 /// (chunked) one at the limit so it fails to parse instead of filling memory.
 pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    let declared = req
-        .header("content-length")
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = req.header("content-length").and_then(|v| v.parse::<u64>().ok());
     match declared {
         Some(len) if len > BODY_LIMIT => {
             return Err(poem::Error::from_string(
@@ -23,9 +21,7 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<
         Some(_) => {}
         None => {
             let body = req.take_body();
-            req.set_body(Body::from_async_read(
-                body.into_async_read().take(BODY_LIMIT + 1),
-            ));
+            req.set_body(Body::from_async_read(body.into_async_read().take(BODY_LIMIT + 1)));
         }
     }
     next.call(req).await.map(IntoResponse::into_response)

@@ -46,10 +46,8 @@ impl<T: Type + DeserializeOwned> ParsePayload for JsonBody<T> {
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
         let data = Vec::<u8>::from_request(request, body).await?;
         let mut de = serde_json::Deserializer::from_slice(&data);
-        let value =
-            serde_path_to_error::deserialize(&mut de).map_err(|err| ParseRequestPayloadError {
-                reason: describe(&err),
-            })?;
+        let value = serde_path_to_error::deserialize(&mut de)
+            .map_err(|err| ParseRequestPayloadError { reason: describe(&err) })?;
         Ok(Self(value))
     }
 }

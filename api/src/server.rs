@@ -21,7 +21,9 @@ use crate::{audit_trail, limits};
 
 fn api_service() -> OpenApiService<routes::Apis, ()> {
     OpenApiService::new(routes::apis(), "Taichu", env!("CARGO_PKG_VERSION"))
-        .description("Manage many Kubernetes clusters from one REST API. Every response is an envelope `{code, message, data}`.")
+        .description(
+            "Manage many Kubernetes clusters from one REST API. Every response is an envelope `{code, message, data}`.",
+        )
         .server("/api/v1")
 }
 
@@ -88,9 +90,7 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
         }),
     };
     if args.dev_mode {
-        tracing::warn!(
-            "development mode: GET /api/v1/auth/token hands out admin tokens without a password"
-        );
+        tracing::warn!("development mode: GET /api/v1/auth/token hands out admin tokens without a password");
     }
     let shutdown = Shutdown::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));

@@ -10,11 +10,7 @@ pub fn init(format: LogFormat) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
-        LogFormat::Json => builder
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
         LogFormat::Text => builder.init(),
     }
 }

@@ -20,9 +20,7 @@ pub fn username(value: &str) -> Result<(), ApiError> {
 /// At least 8 characters (and at most 1024, to bound hashing work).
 pub fn new_password(field: &str, value: &str) -> Result<(), ApiError> {
     match value.chars().count() {
-        0..8 => Err(ApiError::bad_request(format!(
-            "{field}: must be at least 8 characters"
-        ))),
+        0..8 => Err(ApiError::bad_request(format!("{field}: must be at least 8 characters"))),
         8..=1024 => Ok(()),
         _ => Err(ApiError::bad_request(format!(
             "{field}: must be at most 1024 characters"

@@ -45,22 +45,14 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .primary_key(),
                     )
-                    .col(
-                        ColumnDef::new(RefreshTokens::UserId)
-                            .string_len(36)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(RefreshTokens::UserId).string_len(36).not_null())
                     .col(
                         ColumnDef::new(RefreshTokens::TokenHash)
                             .string_len(64)
                             .not_null()
                             .unique_key(),
                     )
-                    .col(
-                        ColumnDef::new(RefreshTokens::SessionId)
-                            .string_len(36)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(RefreshTokens::SessionId).string_len(36).not_null())
                     .col(
                         ColumnDef::new(RefreshTokens::ExpiresAt)
                             .timestamp_with_time_zone()

@@ -28,20 +28,11 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(AuditLogs::Table)
-                    .col(
-                        ColumnDef::new(AuditLogs::Id)
-                            .string_len(36)
-                            .not_null()
-                            .primary_key(),
-                    )
+                    .col(ColumnDef::new(AuditLogs::Id).string_len(36).not_null().primary_key())
                     .col(ColumnDef::new(AuditLogs::UserId).string_len(36).null())
                     .col(ColumnDef::new(AuditLogs::Username).string_len(64).null())
                     .col(ColumnDef::new(AuditLogs::Action).string_len(64).not_null())
-                    .col(
-                        ColumnDef::new(AuditLogs::ResourceType)
-                            .string_len(64)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(AuditLogs::ResourceType).string_len(64).not_null())
                     .col(ColumnDef::new(AuditLogs::ResourceId).string_len(128).null())
                     .col(ColumnDef::new(AuditLogs::ClusterId).string_len(36).null())
                     .col(ColumnDef::new(AuditLogs::Details).text().null())
@@ -63,13 +54,7 @@ impl MigrationTrait for Migration {
             ("idx_audit_logs_username", AuditLogs::Username),
         ] {
             manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(AuditLogs::Table)
-                        .col(col)
-                        .to_owned(),
-                )
+                .create_index(Index::create().name(name).table(AuditLogs::Table).col(col).to_owned())
                 .await?;
         }
         Ok(())

@@ -69,17 +69,11 @@ enum WorkflowMarkers {
 }
 
 fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
+    ColumnDef::new(col).timestamp_with_time_zone().not_null().to_owned()
 }
 
 fn ts_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
+    ColumnDef::new(col).timestamp_with_time_zone().null().to_owned()
 }
 
 #[async_trait::async_trait]
@@ -89,51 +83,22 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(WorkflowRuns::Table)
-                    .col(
-                        ColumnDef::new(WorkflowRuns::Id)
-                            .string_len(36)
-                            .not_null()
-                            .primary_key(),
-                    )
+                    .col(ColumnDef::new(WorkflowRuns::Id).string_len(36).not_null().primary_key())
                     .col(ColumnDef::new(WorkflowRuns::Kind).string_len(64).not_null())
                     .col(ColumnDef::new(WorkflowRuns::Subject).string_len(128).null())
                     .col(ColumnDef::new(WorkflowRuns::Input).text().not_null())
                     .col(ColumnDef::new(WorkflowRuns::State).text().not_null())
                     .col(ColumnDef::new(WorkflowRuns::Plan).text().not_null())
-                    .col(
-                        ColumnDef::new(WorkflowRuns::Status)
-                            .string_len(16)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(WorkflowRuns::CurrentStep)
-                            .integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(WorkflowRuns::StepAttempt)
-                            .integer()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(WorkflowRuns::Status).string_len(16).not_null())
+                    .col(ColumnDef::new(WorkflowRuns::CurrentStep).integer().not_null())
+                    .col(ColumnDef::new(WorkflowRuns::StepAttempt).integer().not_null())
                     .col(ColumnDef::new(WorkflowRuns::Progress).integer().not_null())
                     .col(ColumnDef::new(WorkflowRuns::Attempts).integer().not_null())
                     .col(ColumnDef::new(WorkflowRuns::Error).text().null())
-                    .col(
-                        ColumnDef::new(WorkflowRuns::CancelRequested)
-                            .boolean()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(WorkflowRuns::LeaseOwner)
-                            .string_len(64)
-                            .null(),
-                    )
+                    .col(ColumnDef::new(WorkflowRuns::CancelRequested).boolean().not_null())
+                    .col(ColumnDef::new(WorkflowRuns::LeaseOwner).string_len(64).null())
                     .col(ts_null(WorkflowRuns::LeaseExpiresAt))
-                    .col(
-                        ColumnDef::new(WorkflowRuns::CreatedBy)
-                            .string_len(64)
-                            .null(),
-                    )
+                    .col(ColumnDef::new(WorkflowRuns::CreatedBy).string_len(64).null())
                     .col(ts(WorkflowRuns::CreatedAt))
                     .col(ts_null(WorkflowRuns::StartedAt))
                     .col(ts(WorkflowRuns::UpdatedAt))
@@ -152,10 +117,7 @@ impl MigrationTrait for Migration {
                 vec![WorkflowRuns::Status, WorkflowRuns::LeaseExpiresAt],
             ),
         ] {
-            let mut index = Index::create()
-                .name(name)
-                .table(WorkflowRuns::Table)
-                .to_owned();
+            let mut index = Index::create().name(name).table(WorkflowRuns::Table).to_owned();
             for col in cols {
                 index.col(col);
             }
@@ -171,36 +133,16 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .primary_key(),
                     )
-                    .col(
-                        ColumnDef::new(WorkflowSteps::RunId)
-                            .string_len(36)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(WorkflowSteps::StepIndex)
-                            .integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(WorkflowSteps::Name)
-                            .string_len(64)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(WorkflowSteps::RunId).string_len(36).not_null())
+                    .col(ColumnDef::new(WorkflowSteps::StepIndex).integer().not_null())
+                    .col(ColumnDef::new(WorkflowSteps::Name).string_len(64).not_null())
                     .col(ColumnDef::new(WorkflowSteps::Attempt).integer().not_null())
-                    .col(
-                        ColumnDef::new(WorkflowSteps::Status)
-                            .string_len(16)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(WorkflowSteps::Status).string_len(16).not_null())
                     .col(ColumnDef::new(WorkflowSteps::Error).text().null())
                     .col(ColumnDef::new(WorkflowSteps::Worker).string_len(64).null())
                     .col(ts(WorkflowSteps::StartedAt))
                     .col(ts_null(WorkflowSteps::FinishedAt))
-                    .col(
-                        ColumnDef::new(WorkflowSteps::DurationMs)
-                            .big_integer()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(WorkflowSteps::DurationMs).big_integer().null())
                     .foreign_key(
                         ForeignKey::create()
                             .from(WorkflowSteps::Table, WorkflowSteps::RunId)
@@ -231,11 +173,7 @@ impl MigrationTrait for Migration {
                             .auto_increment()
                             .primary_key(),
                     )
-                    .col(
-                        ColumnDef::new(WorkflowLogs::RunId)
-                            .string_len(36)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(WorkflowLogs::RunId).string_len(36).not_null())
                     .col(ColumnDef::new(WorkflowLogs::Step).string_len(64).null())
                     .col(ColumnDef::new(WorkflowLogs::Level).string_len(8).not_null())
                     .col(ColumnDef::new(WorkflowLogs::Message).text().not_null())
@@ -270,21 +208,9 @@ impl MigrationTrait for Migration {
                             .auto_increment()
                             .primary_key(),
                     )
-                    .col(
-                        ColumnDef::new(WorkflowMarkers::RunId)
-                            .string_len(36)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(WorkflowMarkers::StepIndex)
-                            .integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(WorkflowMarkers::Attempt)
-                            .integer()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(WorkflowMarkers::RunId).string_len(36).not_null())
+                    .col(ColumnDef::new(WorkflowMarkers::StepIndex).integer().not_null())
+                    .col(ColumnDef::new(WorkflowMarkers::Attempt).integer().not_null())
                     .col(ts(WorkflowMarkers::CreatedAt))
                     .to_owned(),
             )
@@ -307,9 +233,7 @@ impl MigrationTrait for Migration {
             WorkflowSteps::Table.into_iden(),
             WorkflowRuns::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

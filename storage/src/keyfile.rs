@@ -14,12 +14,7 @@ pub fn load_or_create(path: &Path, len: usize) -> std::io::Result<Vec<u8>> {
     }
     let mut key = vec![0u8; len];
     rand::Rng::fill(&mut rand::rng(), key.as_mut_slice());
-    match OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
+    match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
         Ok(mut file) => {
             file.write_all(hex::encode(&key).as_bytes())?;
             file.sync_all()?;

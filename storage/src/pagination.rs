@@ -54,19 +54,10 @@ mod tests {
 
     #[test]
     fn rejects_zero_page_and_oversized_limit() {
-        assert_eq!(
-            PageRequest::new(Some(0), None),
-            Err("page must be at least 1")
-        );
+        assert_eq!(PageRequest::new(Some(0), None), Err("page must be at least 1"));
         assert!(PageRequest::new(None, Some(101)).is_err());
         assert!(PageRequest::new(None, Some(0)).is_err());
-        assert_eq!(
-            PageRequest::new(None, None),
-            Ok(PageRequest { page: 1, limit: 20 })
-        );
-        assert_eq!(
-            PageRequest::new(Some(3), Some(100)).map(|p| p.index()),
-            Ok(2)
-        );
+        assert_eq!(PageRequest::new(None, None), Ok(PageRequest { page: 1, limit: 20 }));
+        assert_eq!(PageRequest::new(Some(3), Some(100)).map(|p| p.index()), Ok(2));
     }
 }

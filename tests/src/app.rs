@@ -1,7 +1,7 @@
 //! `TestApp`: one running `taichu serve` and a helper per endpoint family.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::postgres::TempDatabase;
+use crate::redis::RedisServer;
 
 /// JWT secret every test server is started with, so tests can craft tokens.
 pub const JWT_SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
@@ -19,10 +20,7 @@ pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 /// beside the `deps/` folder the test executable runs from.
 pub fn taichu_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
     let bin = profile_dir.join("taichu-e2e");
     assert!(
         bin.exists(),
@@ -40,7 +38,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
     child: Child,
+    /// Environment the server got, reused for worker processes.
+    env: Vec<(String, String)>,
     _database: Option<TempDatabase>,
+    _redis: Option<RedisServer>,
 }
 
 /// Starts a server with the default test settings.
@@ -48,53 +49,42 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
-/// Starts a server with extra environment variables (empty value: unset).
+/// Starts `taichu serve` with extra environment variables (empty value: unset).
 pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
+    spawn("serve", env)
+}
+
+/// Starts `taichu <command>` (serve or api) and waits until it listens.
+/// With `TAICHU_TEST_DATABASE=postgres` it gets a fresh PostgreSQL database
+/// and, since the queue then cannot live in SQLite, a throwaway redis-server.
+pub fn spawn(command: &str, env: &[(&str, &str)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let database = match std::env::var("TAICHU_TEST_DATABASE").as_deref() {
-        Ok("postgres") => Some(TempDatabase::create().expect("PostgreSQL test database")),
-        _ => None,
+    let mut all: Vec<(String, String)> = vec![
+        ("TAICHU_DATA_DIR".into(), data_dir.path().display().to_string()),
+        ("TAICHU_JWT_SECRET".into(), JWT_SECRET.into()),
+        ("TAICHU_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        ("RUST_LOG".into(), "warn".into()),
+    ];
+    let (database, redis) = match std::env::var("TAICHU_TEST_DATABASE").as_deref() {
+        Ok("postgres") => {
+            let db = TempDatabase::create().expect("PostgreSQL test database");
+            let redis = RedisServer::start().expect("redis-server for the PostgreSQL run");
+            all.push(("DATABASE_URL".into(), db.url()));
+            all.push(("QUEUE_URL".into(), redis.url()));
+            (Some(db), Some(redis))
+        }
+        _ => (None, None),
     };
-    let mut cmd = Command::new(taichu_bin());
-    cmd.args(["serve", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TAICHU_DATA_DIR", data_dir.path())
-        .env("TAICHU_JWT_SECRET", JWT_SECRET)
-        .env("TAICHU_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(data_dir.path().join("taichu.log")).expect("log file"));
-    if let Some(db) = &database {
-        cmd.env("DATABASE_URL", db.url());
-    }
-    // An empty value means "leave this variable unset".
+    // Later entries win; an empty value means "leave this variable unset".
     for (k, v) in env {
-        if v.is_empty() {
-            cmd.env_remove(k);
-        } else {
-            cmd.env(k, v);
+        all.retain(|(key, _)| key != k);
+        if !v.is_empty() {
+            all.push(((*k).to_owned(), (*v).to_owned()));
         }
     }
-    let mut child = cmd.spawn().expect("start taichu");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("taichu listening on socket://") {
-                let _ = tx.send(addr.to_owned());
-            }
-        }
-    });
-    let addr = match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(addr) => addr,
-        Err(_) => {
-            let _ = child.kill();
-            let log =
-                std::fs::read_to_string(data_dir.path().join("taichu.log")).unwrap_or_default();
-            panic!("taichu did not start listening within 60 s; log:\n{log}");
-        }
-    };
+    let log = data_dir.path().join("taichu.log");
+    let args = [command, "--listen", "127.0.0.1:0"];
+    let (child, addr) = start_process(&args, &all, &log, "taichu listening on socket://");
     TestApp {
         base: format!("http://{addr}"),
         client: reqwest::Client::builder()
@@ -103,7 +93,61 @@ pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
             .expect("client"),
         data_dir,
         child,
+        env: all,
         _database: database,
+        _redis: redis,
+    }
+}
+
+/// Starts the taichu program with exactly `env`, logging to `log`, and waits
+/// for a stdout line starting with `ready`; returns the rest of that line.
+fn start_process(args: &[&str], env: &[(String, String)], log: &Path, ready: &str) -> (Child, String) {
+    let mut cmd = Command::new(taichu_bin());
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).expect("log file"));
+    let mut child = cmd.spawn().expect("start taichu");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let ready = ready.to_owned();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix(&ready) {
+                let _ = tx.send(rest.to_owned());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(rest) => (child, rest),
+        Err(_) => {
+            let _ = child.kill();
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("taichu {args:?} was not ready within 60 s; log:\n{log}");
+        }
+    }
+}
+
+/// A `taichu worker` process sharing a [`TestApp`]'s database and queue.
+#[derive(Debug)]
+pub struct WorkerProcess {
+    child: Child,
+    pub log: PathBuf,
+}
+
+impl WorkerProcess {
+    /// `kill -9`: no shutdown, no cleanup, leases left behind.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        self.kill_hard();
     }
 }
 
@@ -134,28 +178,35 @@ impl Reply {
             "envelope code must equal HTTP status: {}",
             self.body
         );
-        assert!(
-            self.body["data"].is_null(),
-            "error data must be null: {}",
-            self.body
-        );
+        assert!(self.body["data"].is_null(), "error data must be null: {}", self.body);
         self.body["message"].as_str().expect("message").to_owned()
     }
 }
 
 impl TestApp {
+    /// Starts a `taichu worker` on this server's database and queue, with extra env.
+    pub fn spawn_worker(&self, name: &str, env: &[(&str, &str)]) -> WorkerProcess {
+        let mut all = self.env.clone();
+        for (k, v) in env {
+            all.retain(|(key, _)| key != k);
+            all.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        let log = self.data_dir.path().join(format!("{name}.log"));
+        let (child, _) = start_process(&["worker"], &all, &log, "taichu worker ready");
+        WorkerProcess { child, log }
+    }
+
+    /// The environment variable `key` this server was started with.
+    pub fn env_var(&self, key: &str) -> Option<&str> {
+        self.env.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}/api/v1{}", self.base, path)
     }
 
     /// Sends a request under `/api/v1` with an optional bearer token and JSON body.
-    pub async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let mut req = self.client.request(method, self.url(path));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -172,11 +223,7 @@ impl TestApp {
         let headers = resp.headers().clone();
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            body,
-            headers,
-        }
+        Reply { status, body, headers }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -184,13 +231,11 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
-        self.request(Method::POST, path, Some(token), Some(body))
-            .await
+        self.request(Method::POST, path, Some(token), Some(body)).await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
-        self.request(Method::PUT, path, Some(token), Some(body))
-            .await
+        self.request(Method::PUT, path, Some(token), Some(body)).await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Reply {
@@ -225,9 +270,7 @@ impl TestApp {
     /// Registers `username` (password `password-<username>`), returns its id.
     pub async fn register(&self, username: &str) -> String {
         let body = json!({"username": username, "password": format!("password-{username}"), "email": format!("{username}@example.com")});
-        let reply = self
-            .request(Method::POST, "/auth/register", None, Some(body))
-            .await;
+        let reply = self.request(Method::POST, "/auth/register", None, Some(body)).await;
         reply.data()["id"].as_str().expect("id").to_owned()
     }
 

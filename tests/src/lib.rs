@@ -2,7 +2,9 @@
 //! data dir (and, when asked, a fresh PostgreSQL database), and talk HTTP to it.
 
 pub mod app;
+pub mod engine;
 pub mod postgres;
+pub mod redis;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
 

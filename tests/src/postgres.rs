@@ -4,8 +4,7 @@ use std::process::Command;
 
 /// Server used when `TAICHU_TEST_DATABASE=postgres` (override with `TAICHU_TEST_PG_URL`).
 fn server_url() -> String {
-    std::env::var("TAICHU_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+    std::env::var("TAICHU_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
 /// A database that exists for the life of this value.
@@ -40,9 +39,6 @@ impl TempDatabase {
 
 impl Drop for TempDatabase {
     fn drop(&mut self) {
-        let _ = psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
+        let _ = psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
     }
 }

@@ -6,10 +6,7 @@ use taichu_tests::{TestApp, spawn_app};
 
 async fn rows(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let reply = app.get(&format!("/audit?limit=100{query}"), token).await;
-    reply.data()["audit_logs"]
-        .as_array()
-        .expect("audit_logs")
-        .clone()
+    reply.data()["audit_logs"].as_array().expect("audit_logs").clone()
 }
 
 #[tokio::test]
@@ -24,13 +21,9 @@ async fn mutations_are_audited_with_the_username_from_the_token() {
     )
     .await
     .data();
-    app.put(
-        &format!("/users/{grace_id}"),
-        &grace,
-        json!({"role": "admin"}),
-    )
-    .await
-    .error(403);
+    app.put(&format!("/users/{grace_id}"), &grace, json!({"role": "admin"}))
+        .await
+        .error(403);
 
     let updates = rows(&app, &admin, "&action=UPDATE_USER").await;
     assert_eq!(updates.len(), 2, "{updates:?}");
@@ -87,32 +80,20 @@ async fn client_entries_cannot_be_forged_and_listing_is_admin_only() {
     assert_eq!(created.data()["user_id"], heidi_id.as_str());
 
     let deploys = rows(&app, &admin, "&action=DEPLOY").await;
-    assert_eq!(
-        deploys.len(),
-        1,
-        "the POST itself is not recorded twice: {deploys:?}"
-    );
+    assert_eq!(deploys.len(), 1, "the POST itself is not recorded twice: {deploys:?}");
     assert_eq!(deploys[0]["details"], "rolled out");
 
     assert!(
-        app.post(
-            "/audit",
-            &heidi,
-            json!({"action": "", "resource_type": "x"})
-        )
-        .await
-        .error(400)
-        .contains("action")
+        app.post("/audit", &heidi, json!({"action": "", "resource_type": "x"}))
+            .await
+            .error(400)
+            .contains("action")
     );
     assert!(
-        app.post(
-            "/audit",
-            &heidi,
-            json!({"action": "A", "resource_type": "x y"})
-        )
-        .await
-        .error(400)
-        .contains("resource_type")
+        app.post("/audit", &heidi, json!({"action": "A", "resource_type": "x y"}))
+            .await
+            .error(400)
+            .contains("resource_type")
     );
     app.get("/audit", &heidi).await.error(403);
 }

@@ -82,23 +82,14 @@ async fn every_protected_route_rejects_missing_malformed_expired_and_revoked_tok
             ("revoked", &revoked),
             ("foreign", &foreign),
         ] {
-            let reply = app
-                .request(method.clone(), &path, Some(token), body.clone())
-                .await;
-            assert_eq!(
-                reply.status, 401,
-                "{label} token on {method} {path}: {}",
-                reply.body
-            );
+            let reply = app.request(method.clone(), &path, Some(token), body.clone()).await;
+            assert_eq!(reply.status, 401, "{label} token on {method} {path}: {}", reply.body);
             reply.error(401);
         }
     }
     let expired_reply = app.get("/auth/profile", &expired).await;
     assert_eq!(expired_reply.error(401), "token expired");
-    assert_eq!(
-        app.get("/auth/profile", &revoked).await.error(401),
-        "token revoked"
-    );
+    assert_eq!(app.get("/auth/profile", &revoked).await.error(401), "token revoked");
 }
 
 #[tokio::test]
@@ -160,14 +151,8 @@ async fn registration_cannot_escalate_and_validates_fields() {
         .await;
     assert_eq!(reply.data()["role"], "user");
     let (token, _) = app.tokens("mallory", "password-1").await;
-    assert_eq!(
-        app.get("/auth/profile", &token).await.data()["role"],
-        "user"
-    );
-    assert_eq!(
-        app.get("/users", &token).await.error(403),
-        "admin role required"
-    );
+    assert_eq!(app.get("/auth/profile", &token).await.data()["role"], "user");
+    assert_eq!(app.get("/users", &token).await.error(403), "admin role required");
 
     let dup = app
         .request(
@@ -180,37 +165,22 @@ async fn registration_cannot_escalate_and_validates_fields() {
     assert_eq!(dup.error(409), "username already exists");
 
     let cases = [
-        (
-            json!({"username": "ab", "password": "password-1"}),
-            "username",
-        ),
-        (
-            json!({"username": "bad name", "password": "password-1"}),
-            "username",
-        ),
-        (
-            json!({"username": "carol", "password": "short"}),
-            "password",
-        ),
+        (json!({"username": "ab", "password": "password-1"}), "username"),
+        (json!({"username": "bad name", "password": "password-1"}), "username"),
+        (json!({"username": "carol", "password": "short"}), "password"),
         (
             json!({"username": "carol", "password": "password-1", "email": "not-an-email"}),
             "email",
         ),
         (json!({"password": "password-1"}), "username"),
-        (
-            json!({"username": "carol", "password": 12345678}),
-            "password",
-        ),
+        (json!({"username": "carol", "password": 12345678}), "password"),
     ];
     for (body, field) in cases {
         let reply = app
             .request(Method::POST, "/auth/register", None, Some(body.clone()))
             .await;
         let message = reply.error(400);
-        assert!(
-            message.contains(field),
-            "{body} -> {message} should name {field}"
-        );
+        assert!(message.contains(field), "{body} -> {message} should name {field}");
     }
     // Nothing half-written: carol never came to exist.
     app.login("carol", "password-1").await.error(401);
@@ -228,10 +198,7 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
             Some(json!({"refresh_token": refresh1})),
         )
         .await;
-    let refresh2 = first.data()["refresh_token"]
-        .as_str()
-        .expect("refresh")
-        .to_owned();
+    let refresh2 = first.data()["refresh_token"].as_str().expect("refresh").to_owned();
     let access2 = first.data()["token"].as_str().expect("token").to_owned();
     assert_ne!(refresh1, refresh2);
     app.get("/auth/profile", &access2).await.data();
@@ -275,10 +242,7 @@ async fn logout_revokes_access_and_refresh_tokens_of_that_session_only() {
     app.request(Method::POST, "/auth/logout", Some(&access_a), None)
         .await
         .data();
-    assert_eq!(
-        app.get("/auth/profile", &access_a).await.error(401),
-        "token revoked"
-    );
+    assert_eq!(app.get("/auth/profile", &access_a).await.error(401), "token revoked");
     app.request(
         Method::POST,
         "/auth/refresh",
@@ -308,10 +272,7 @@ async fn test_token_endpoint_exists_only_in_dev_mode() {
     let dev = spawn_app_with(&[("TAICHU_DEV_MODE", "true")]).await;
     let reply = dev.request(Method::GET, "/auth/token", None, None).await;
     let token = reply.data()["token"].as_str().expect("token").to_owned();
-    assert_eq!(
-        dev.get("/auth/profile", &token).await.data()["username"],
-        "admin"
-    );
+    assert_eq!(dev.get("/auth/profile", &token).await.data()["username"], "admin");
 }
 
 #[tokio::test]
@@ -331,7 +292,6 @@ async fn default_admin_password_is_admin_when_unset_and_secret_file_is_private()
 
     let generated = spawn_app_with(&[("TAICHU_JWT_SECRET", "")]).await;
     generated.admin_token().await;
-    let meta =
-        std::fs::metadata(generated.data_dir.path().join("jwt_secret")).expect("secret file");
+    let meta = std::fs::metadata(generated.data_dir.path().join("jwt_secret")).expect("secret file");
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
 }

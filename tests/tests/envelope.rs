@@ -13,12 +13,8 @@ async fn errors_outside_handlers_use_the_envelope() {
     app.request(Method::GET, "/no-such-route", Some(&admin), None)
         .await
         .error(404);
-    app.request(Method::GET, "/no-such-route", None, None)
-        .await
-        .error(404);
-    app.request(Method::PATCH, "/auth/login", None, None)
-        .await
-        .error(405);
+    app.request(Method::GET, "/no-such-route", None, None).await.error(404);
+    app.request(Method::PATCH, "/auth/login", None, None).await.error(405);
 
     let raw = app
         .client
@@ -30,12 +26,7 @@ async fn errors_outside_handlers_use_the_envelope() {
         .expect("sent");
     taichu_tests::TestApp::reply(raw).await.error(400);
     let missing = app
-        .request(
-            Method::POST,
-            "/auth/login",
-            None,
-            Some(json!({"username": "admin"})),
-        )
+        .request(Method::POST, "/auth/login", None, Some(json!({"username": "admin"})))
         .await;
     assert!(missing.error(400).contains("password"));
 
@@ -93,10 +84,7 @@ async fn health_readiness_request_ids_and_docs() {
         .await
         .expect("sent");
     assert_eq!(
-        reply
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok()),
+        reply.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
         Some("req-abc-123")
     );
     let fresh = app
@@ -121,10 +109,5 @@ async fn health_readiness_request_ids_and_docs() {
 async fn sigterm_stops_the_server_cleanly() {
     let mut app = spawn_app().await;
     app.admin_token().await;
-    assert_eq!(
-        app.terminate(Duration::from_secs(20)),
-        Some(0),
-        "log:\n{}",
-        app.log()
-    );
+    assert_eq!(app.terminate(Duration::from_secs(20)), Some(0), "log:\n{}", app.log());
 }

@@ -24,24 +24,9 @@ async fn listing_is_admin_only_and_paginated() {
         .map(|u| u["username"].clone())
         .collect();
     assert_eq!(names, vec![json!("u-two"), json!("u-three")]);
-    assert!(
-        app.get("/users?limit=101", &admin)
-            .await
-            .error(400)
-            .contains("limit")
-    );
-    assert!(
-        app.get("/users?page=0", &admin)
-            .await
-            .error(400)
-            .contains("page")
-    );
-    assert!(
-        app.get("/users?limit=abc", &admin)
-            .await
-            .error(400)
-            .contains("limit")
-    );
+    assert!(app.get("/users?limit=101", &admin).await.error(400).contains("limit"));
+    assert!(app.get("/users?page=0", &admin).await.error(400).contains("page"));
+    assert!(app.get("/users?limit=abc", &admin).await.error(400).contains("limit"));
 
     let (_, user) = app.user("u-four").await;
     app.get("/users", &user).await.error(403);
@@ -58,16 +43,10 @@ async fn users_read_and_edit_themselves_but_not_others_or_their_role() {
         app.get(&format!("/users/{alice_id}"), &alice).await.data()["username"],
         "alice"
     );
-    app.get(&format!("/users/{bob_id}"), &alice)
+    app.get(&format!("/users/{bob_id}"), &alice).await.error(403);
+    app.put(&format!("/users/{bob_id}"), &alice, json!({"email": "x@example.com"}))
         .await
         .error(403);
-    app.put(
-        &format!("/users/{bob_id}"),
-        &alice,
-        json!({"email": "x@example.com"}),
-    )
-    .await
-    .error(403);
 
     let own = app
         .put(
@@ -78,11 +57,7 @@ async fn users_read_and_edit_themselves_but_not_others_or_their_role() {
         .await;
     assert_eq!(own.data()["email"], "alice@new.example.org");
     let escalate = app
-        .put(
-            &format!("/users/{alice_id}"),
-            &alice,
-            json!({"role": "admin"}),
-        )
+        .put(&format!("/users/{alice_id}"), &alice, json!({"role": "admin"}))
         .await;
     assert!(escalate.error(403).contains("role"));
     assert_eq!(
@@ -90,34 +65,22 @@ async fn users_read_and_edit_themselves_but_not_others_or_their_role() {
         "user"
     );
     assert!(
-        app.put(
-            &format!("/users/{alice_id}"),
-            &alice,
-            json!({"email": "nope"})
-        )
-        .await
-        .error(400)
-        .contains("email")
+        app.put(&format!("/users/{alice_id}"), &alice, json!({"email": "nope"}))
+            .await
+            .error(400)
+            .contains("email")
     );
     assert!(
-        app.put(
-            &format!("/users/{alice_id}"),
-            &admin,
-            json!({"role": "root"})
-        )
-        .await
-        .error(400)
-        .contains("role")
+        app.put(&format!("/users/{alice_id}"), &admin, json!({"role": "root"}))
+            .await
+            .error(400)
+            .contains("role")
     );
 
     // An admin promotes; the new role applies to the user's existing token at once.
-    app.put(
-        &format!("/users/{alice_id}"),
-        &admin,
-        json!({"role": "admin"}),
-    )
-    .await
-    .data();
+    app.put(&format!("/users/{alice_id}"), &admin, json!({"role": "admin"}))
+        .await
+        .data();
     app.get("/users", &alice).await.data();
     app.get("/users/0193a9f6-0000-7000-8000-00000000abcd", &admin)
         .await
@@ -193,9 +156,7 @@ async fn deletion_is_admin_only_and_keeps_the_last_admin() {
         .to_owned();
     let (eve_id, eve) = app.user("eve").await;
 
-    app.delete(&format!("/users/{admin_id}"), &eve)
-        .await
-        .error(403);
+    app.delete(&format!("/users/{admin_id}"), &eve).await.error(403);
     assert!(
         app.delete(&format!("/users/{admin_id}"), &admin)
             .await
@@ -203,35 +164,21 @@ async fn deletion_is_admin_only_and_keeps_the_last_admin() {
             .contains("last admin")
     );
     assert!(
-        app.put(
-            &format!("/users/{admin_id}"),
-            &admin,
-            json!({"role": "user"})
-        )
-        .await
-        .error(409)
-        .contains("last admin")
+        app.put(&format!("/users/{admin_id}"), &admin, json!({"role": "user"}))
+            .await
+            .error(409)
+            .contains("last admin")
     );
 
     app.delete(&format!("/users/{eve_id}"), &admin).await.data();
     app.get("/auth/profile", &eve).await.error(401);
-    app.get(&format!("/users/{eve_id}"), &admin)
-        .await
-        .error(404);
-    app.delete(&format!("/users/{eve_id}"), &admin)
-        .await
-        .error(404);
+    app.get(&format!("/users/{eve_id}"), &admin).await.error(404);
+    app.delete(&format!("/users/{eve_id}"), &admin).await.error(404);
 
     // With a second admin, the first may go.
     let (frank_id, _) = app.user("frank").await;
-    app.put(
-        &format!("/users/{frank_id}"),
-        &admin,
-        json!({"role": "admin"}),
-    )
-    .await
-    .data();
-    app.delete(&format!("/users/{admin_id}"), &admin)
+    app.put(&format!("/users/{frank_id}"), &admin, json!({"role": "admin"}))
         .await
         .data();
+    app.delete(&format!("/users/{admin_id}"), &admin).await.data();
 }

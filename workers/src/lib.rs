@@ -62,11 +62,7 @@ pub async fn run(engine: Engine, queue: Queue, settings: WorkerSettings, shutdow
     );
     let mut tasks = JoinSet::new();
     pool::spawn(&engine, &queue, settings.concurrency, &shutdown, &mut tasks);
-    tasks.spawn(reaper::run(
-        engine.clone(),
-        settings.reap_every,
-        shutdown.clone(),
-    ));
+    tasks.spawn(reaper::run(engine.clone(), settings.reap_every, shutdown.clone()));
     tasks.spawn(sweeper::run(engine.db().clone(), shutdown.clone()));
     while let Some(result) = tasks.join_next().await {
         if let Err(err) = result {

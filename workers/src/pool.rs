@@ -23,13 +23,7 @@ async fn handle(message: RunMessage, engine: Data<Engine>) -> Result<(), BoxDynE
 }
 
 /// Starts `concurrency` apalis workers on `queue`; each drives one run at a time.
-pub fn spawn(
-    engine: &Engine,
-    queue: &Queue,
-    concurrency: usize,
-    shutdown: &Shutdown,
-    tasks: &mut JoinSet<()>,
-) {
+pub fn spawn(engine: &Engine, queue: &Queue, concurrency: usize, shutdown: &Shutdown, tasks: &mut JoinSet<()>) {
     for i in 0..concurrency.max(1) {
         let name = format!("{}-{i}", engine.config().worker_id);
         let engine = engine.clone();

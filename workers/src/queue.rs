@@ -59,9 +59,7 @@ impl Queue {
                     .missed_heartbeats(MISSED_HEARTBEATS);
                 Ok(Queue::Redis(RedisStorage::new(conn).with_config(config)))
             }
-            Some(other) => Err(WorkerError::Queue(format!(
-                "QUEUE_URL must be redis://…, not {other}"
-            ))),
+            Some(other) => Err(WorkerError::Queue(format!("QUEUE_URL must be redis://…, not {other}"))),
             None if db.get_database_backend() == taichu_storage::DbBackend::Sqlite => {
                 let pool = db.get_sqlite_connection_pool();
                 setup_sqlite_queue(pool).await?;
@@ -110,16 +108,8 @@ impl RunQueue for Queue {
             run_id: run_id.to_owned(),
         };
         let pushed = match self {
-            Queue::Sqlite(storage) => storage
-                .clone()
-                .push(message)
-                .await
-                .map_err(|e| e.to_string()),
-            Queue::Redis(storage) => storage
-                .clone()
-                .push(message)
-                .await
-                .map_err(|e| e.to_string()),
+            Queue::Sqlite(storage) => storage.clone().push(message).await.map_err(|e| e.to_string()),
+            Queue::Redis(storage) => storage.clone().push(message).await.map_err(|e| e.to_string()),
         };
         pushed.map_err(WorkflowError::Queue)
     }

@@ -11,8 +11,7 @@ use taichu_workflows::Engine;
 use crate::Shutdown;
 
 pub async fn run(engine: Engine, every: Duration, shutdown: Shutdown) {
-    let idle = chrono::Duration::from_std(engine.config().lease_ttl)
-        .unwrap_or(chrono::Duration::seconds(30));
+    let idle = chrono::Duration::from_std(engine.config().lease_ttl).unwrap_or(chrono::Duration::seconds(30));
     let mut tick = tokio::time::interval(every);
     loop {
         tokio::select! {

@@ -57,12 +57,7 @@ impl Workflow for Canary {
             .collect())
     }
 
-    async fn run_step(
-        &self,
-        ctx: &StepContext,
-        input: &CanaryInput,
-        state: &mut CanaryState,
-    ) -> Result<(), StepError> {
+    async fn run_step(&self, ctx: &StepContext, input: &CanaryInput, state: &mut CanaryState) -> Result<(), StepError> {
         if input.step_ms > 0 {
             ctx.sleep(Duration::from_millis(input.step_ms)).await?;
         }

@@ -25,15 +25,7 @@ impl StepContext {
     /// Appends a line to the run's log. A failed write is reported, not fatal.
     pub async fn log(&self, level: &str, message: impl AsRef<str>) {
         let message = message.as_ref();
-        if let Err(err) = workflow_steps::log(
-            &self.db,
-            &self.run_id,
-            Some(&self.step.name),
-            level,
-            message,
-        )
-        .await
-        {
+        if let Err(err) = workflow_steps::log(&self.db, &self.run_id, Some(&self.step.name), level, message).await {
             tracing::warn!(run_id = %self.run_id, error = %err, "writing a workflow log line failed");
         }
     }

@@ -71,54 +71,34 @@ pub trait Workflow: Send + Sync + 'static {
     fn plan(&self, input: &Self::Input) -> Result<Vec<StepSpec>, String>;
 
     /// Executes the step `ctx.step`, updating `state`.
-    async fn run_step(
-        &self,
-        ctx: &StepContext,
-        input: &Self::Input,
-        state: &mut Self::State,
-    ) -> Result<(), StepError>;
+    async fn run_step(&self, ctx: &StepContext, input: &Self::Input, state: &mut Self::State) -> Result<(), StepError>;
 }
 
 /// A workflow with its types erased to JSON, as the engine drives it.
 #[async_trait]
 pub(crate) trait ErasedWorkflow: Send + Sync {
     fn plan(&self, input: &serde_json::Value) -> Result<Vec<StepSpec>, WorkflowError>;
-    async fn run_step(
-        &self,
-        ctx: &StepContext,
-        input: &str,
-        state: &str,
-    ) -> Result<String, StepError>;
+    async fn run_step(&self, ctx: &StepContext, input: &str, state: &str) -> Result<String, StepError>;
 }
 
 #[async_trait]
 impl<W: Workflow> ErasedWorkflow for W {
     fn plan(&self, input: &serde_json::Value) -> Result<Vec<StepSpec>, WorkflowError> {
-        let input: W::Input = serde_json::from_value(input.clone())
-            .map_err(|e| WorkflowError::InvalidInput(e.to_string()))?;
+        let input: W::Input =
+            serde_json::from_value(input.clone()).map_err(|e| WorkflowError::InvalidInput(e.to_string()))?;
         let plan = Workflow::plan(self, &input).map_err(WorkflowError::InvalidInput)?;
         if plan.is_empty() {
-            return Err(WorkflowError::InvalidInput(
-                "a workflow needs at least one step".into(),
-            ));
+            return Err(WorkflowError::InvalidInput("a workflow needs at least one step".into()));
         }
         Ok(plan)
     }
 
-    async fn run_step(
-        &self,
-        ctx: &StepContext,
-        input: &str,
-        state: &str,
-    ) -> Result<String, StepError> {
-        let corrupt = |e: serde_json::Error| {
-            StepError::permanent(format!("stored run data is unreadable: {e}"))
-        };
+    async fn run_step(&self, ctx: &StepContext, input: &str, state: &str) -> Result<String, StepError> {
+        let corrupt = |e: serde_json::Error| StepError::permanent(format!("stored run data is unreadable: {e}"));
         let input: W::Input = serde_json::from_str(input).map_err(corrupt)?;
         let mut state: W::State = serde_json::from_str(state).map_err(corrupt)?;
         Workflow::run_step(self, ctx, &input, &mut state).await?;
-        serde_json::to_string(&state)
-            .map_err(|e| StepError::permanent(format!("state cannot be stored: {e}")))
+        serde_json::to_string(&state).map_err(|e| StepError::permanent(format!("state cannot be stored: {e}")))
     }
 }
 
@@ -149,12 +129,8 @@ impl Registry {
     }
 
     /// Serialises `input` and checks it against the workflow's plan.
-    pub(crate) fn plan<W: Workflow>(
-        &self,
-        input: &W::Input,
-    ) -> Result<(String, Vec<StepSpec>), WorkflowError> {
-        let value =
-            serde_json::to_value(input).map_err(|e| WorkflowError::InvalidInput(e.to_string()))?;
+    pub(crate) fn plan<W: Workflow>(&self, input: &W::Input) -> Result<(String, Vec<StepSpec>), WorkflowError> {
+        let value = serde_json::to_value(input).map_err(|e| WorkflowError::InvalidInput(e.to_string()))?;
         let workflow = self
             .get(W::KIND)
             .ok_or_else(|| WorkflowError::UnknownKind(W::KIND.to_owned()))?;

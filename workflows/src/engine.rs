@@ -80,12 +80,7 @@ enum Attempt {
 }
 
 impl Engine {
-    pub fn new(
-        db: Database,
-        registry: Registry,
-        queue: Arc<dyn RunQueue>,
-        config: EngineConfig,
-    ) -> Self {
+    pub fn new(db: Database, registry: Registry, queue: Arc<dyn RunQueue>, config: EngineConfig) -> Self {
         Self {
             db,
             registry: Arc::new(registry),
@@ -115,10 +110,8 @@ impl Engine {
         created_by: Option<String>,
     ) -> Result<workflow_runs::Model> {
         let (input, plan) = self.registry.plan::<W>(input)?;
-        let state = serde_json::to_string(&W::State::default())
-            .map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
-        let plan =
-            serde_json::to_string(&plan).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
+        let state = serde_json::to_string(&W::State::default()).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
+        let plan = serde_json::to_string(&plan).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
         let new = NewRun {
             id: new_id(),
             kind: W::KIND.to_owned(),
@@ -141,18 +134,7 @@ impl Engine {
         if !runs::try_lease(&self.db, run_id, &owner, self.lease_deadline()).await? {
             return Ok(Outcome::NotLeased);
         }
-        let abandoned = steps::abandon_running(&self.db, run_id).await?;
-        if abandoned > 0 {
-            tracing::warn!(run_id, "resuming a run whose worker was lost");
-            steps::log(
-                &self.db,
-                run_id,
-                None,
-                "warn",
-                "worker lost during a step; the step runs again",
-            )
-            .await?;
-        }
+        self.recover_abandoned(run_id, &owner).await?;
         let outcome = self.drive_leased(run_id, &owner).await;
         // Whatever happened, do not leave a live lease behind.
         let _ = runs::update_leased(
@@ -168,10 +150,38 @@ impl Engine {
         outcome
     }
 
+    /// Marks attempts left `running` by a dead worker as abandoned. They count
+    /// as attempts, so a step that kills its worker every time still ends.
+    async fn recover_abandoned(&self, run_id: &str, owner: &str) -> Result<()> {
+        let txn = self.db.begin().await?;
+        let abandoned = steps::abandon_running(&txn, run_id).await?;
+        if abandoned > 0 {
+            let run = runs::find(&txn, run_id)
+                .await?
+                .ok_or_else(|| WorkflowError::Corrupt(format!("run {run_id} vanished")))?;
+            let lost = i32::try_from(abandoned).unwrap_or(i32::MAX);
+            let change = RunChange {
+                step_attempt: Some(run.step_attempt.saturating_add(lost)),
+                add_attempt: true,
+                ..Default::default()
+            };
+            runs::update_leased(&txn, run_id, owner, change).await?;
+            steps::log(
+                &txn,
+                run_id,
+                None,
+                "warn",
+                "worker lost during a step; the step runs again",
+            )
+            .await?;
+            tracing::warn!(run_id, "resuming a run whose worker was lost");
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
     fn lease_deadline(&self) -> chrono::DateTime<Utc> {
-        Utc::now()
-            + chrono::Duration::from_std(self.config.lease_ttl)
-                .unwrap_or(chrono::Duration::seconds(30))
+        Utc::now() + chrono::Duration::from_std(self.config.lease_ttl).unwrap_or(chrono::Duration::seconds(30))
     }
 
     async fn drive_leased(&self, run_id: &str, owner: &str) -> Result<Outcome> {
@@ -183,23 +193,15 @@ impl Engine {
                 return Ok(Outcome::NotLeased);
             }
             let Some(workflow) = self.registry.get(&run.kind) else {
-                let error = format!(
-                    "no workflow of kind {} is registered in this worker",
-                    run.kind
-                );
+                let error = format!("no workflow of kind {} is registered in this worker", run.kind);
                 self.finish(&run, owner, status::FAILED, error).await?;
                 return Ok(Outcome::Failed);
             };
-            let plan: Vec<StepSpec> = serde_json::from_str(&run.plan)
-                .map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
+            let plan: Vec<StepSpec> =
+                serde_json::from_str(&run.plan).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
             if run.cancel_requested {
-                self.finish(
-                    &run,
-                    owner,
-                    status::CANCELLED,
-                    "cancelled by request".into(),
-                )
-                .await?;
+                self.finish(&run, owner, status::CANCELLED, "cancelled by request".into())
+                    .await?;
                 return Ok(Outcome::Cancelled);
             }
             let index = usize::try_from(run.current_step).unwrap_or(usize::MAX);
@@ -285,13 +287,8 @@ impl Engine {
                         Some("cancelled by request".into()),
                     )
                     .await?;
-                    self.finish(
-                        &run,
-                        owner,
-                        status::CANCELLED,
-                        "cancelled by request".into(),
-                    )
-                    .await?;
+                    self.finish(&run, owner, status::CANCELLED, "cancelled by request".into())
+                        .await?;
                     return Ok(Outcome::Cancelled);
                 }
                 Attempt::LeaseLost => {
@@ -305,8 +302,7 @@ impl Engine {
                     return Ok(Outcome::LeaseLost);
                 }
                 Attempt::Failed(err) => {
-                    let retry =
-                        matches!(err, StepError::Transient(_)) && attempt < spec.max_attempts;
+                    let retry = matches!(err, StepError::Transient(_)) && attempt < spec.max_attempts;
                     let txn = self.db.begin().await?;
                     steps::finish(&txn, &row, step_status::FAILED, Some(err.to_string())).await?;
                     let change = if retry {
@@ -348,10 +344,7 @@ impl Engine {
                         return Ok(Outcome::Failed);
                     }
                     let delay = backoff(spec, attempt);
-                    let message = format!(
-                        "attempt {attempt} failed: {err}; retrying in {} ms",
-                        delay.as_millis()
-                    );
+                    let message = format!("attempt {attempt} failed: {err}; retrying in {} ms", delay.as_millis());
                     steps::log(&self.db, run_id, Some(&spec.name), "warn", &message).await?;
                     match self
                         .hold_lease(run_id, owner, &ctx.cancel, async {
@@ -379,9 +372,7 @@ impl Engine {
     ) -> Attempt {
         let timeout = Duration::from_millis(ctx.step.timeout_ms);
         let work = async {
-            match tokio::time::timeout(timeout, workflow.run_step(ctx, &run.input, &run.state))
-                .await
-            {
+            match tokio::time::timeout(timeout, workflow.run_step(ctx, &run.input, &run.state)).await {
                 Ok(result) => result,
                 Err(_) => Err(StepError::transient(format!(
                     "step timed out after {} ms",
@@ -429,13 +420,7 @@ impl Engine {
         stop
     }
 
-    async fn finish(
-        &self,
-        run: &workflow_runs::Model,
-        owner: &str,
-        to: &'static str,
-        error: String,
-    ) -> Result<()> {
+    async fn finish(&self, run: &workflow_runs::Model, owner: &str, to: &'static str, error: String) -> Result<()> {
         let change = RunChange {
             status: Some(to),
             error: Some(error),
@@ -451,11 +436,7 @@ impl Engine {
 /// Percent of the plan's weight done once step `index` has completed.
 fn progress_after(plan: &[StepSpec], index: usize) -> i32 {
     let total: u64 = plan.iter().map(|s| u64::from(s.weight)).sum();
-    let done: u64 = plan
-        .iter()
-        .take(index + 1)
-        .map(|s| u64::from(s.weight))
-        .sum();
+    let done: u64 = plan.iter().take(index + 1).map(|s| u64::from(s.weight)).sum();
     if total == 0 {
         return 100;
     }
@@ -488,10 +469,7 @@ mod tests {
         let spec = StepSpec::new("s").backoff(Duration::from_millis(100));
         for (attempt, base) in [(1, 100u128), (2, 200), (3, 400)] {
             let d = backoff(&spec, attempt).as_millis();
-            assert!(
-                d >= base * 3 / 4 && d <= base * 5 / 4,
-                "attempt {attempt}: {d}"
-            );
+            assert!(d >= base * 3 / 4 && d <= base * 5 / 4, "attempt {attempt}: {d}");
         }
         assert!(backoff(&spec, 40).as_millis() <= 375_000);
     }

@@ -24,9 +24,7 @@ pub async fn ensure_admin(db: &Database, configured: Option<&Secret>) -> anyhow:
     let password = match configured {
         Some(secret) => secret.expose().to_owned(),
         None => {
-            tracing::warn!(
-                "TAICHU_ADMIN_PASSWORD is not set; created admin with password 'admin' — change it now"
-            );
+            tracing::warn!("TAICHU_ADMIN_PASSWORD is not set; created admin with password 'admin' — change it now");
             "admin".to_owned()
         }
     };

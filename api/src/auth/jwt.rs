@@ -128,9 +128,6 @@ mod tests {
         assert_eq!(back.jti, claims.jti);
         let other = JwtKeys::new(&[8; 32], Duration::from_secs(60));
         assert!(matches!(other.verify(&token), Err(TokenError::Invalid)));
-        assert!(matches!(
-            keys.verify("not.a.token"),
-            Err(TokenError::Invalid)
-        ));
+        assert!(matches!(keys.verify("not.a.token"), Err(TokenError::Invalid)));
     }
 }

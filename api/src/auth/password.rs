@@ -16,18 +16,12 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 });
 
 fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes())?
-        .to_string())
+    Ok(Argon2::default().hash_password(password.as_bytes())?.to_string())
 }
 
 fn verify_blocking(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 

@@ -41,9 +41,7 @@ impl AuthUser {
         if self.is_admin() || self.id == id {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
-                "only an admin or the user themself may do this",
-            ))
+            Err(ApiError::forbidden("only an admin or the user themself may do this"))
         }
     }
 }

@@ -36,10 +36,7 @@ async fn issue(
     user: users::Model,
     session_id: &str,
 ) -> Result<TokenPair, ApiError> {
-    let (access_token, _) = state
-        .jwt
-        .issue(&user, session_id)
-        .map_err(ApiError::internal)?;
+    let (access_token, _) = state.jwt.issue(&user, session_id).map_err(ApiError::internal)?;
     let refresh_token = new_refresh_token();
     let ttl = chrono::Duration::from_std(state.settings.refresh_ttl).map_err(ApiError::internal)?;
     tokens::insert_refresh(
@@ -59,11 +56,7 @@ async fn issue(
 }
 
 /// Checks credentials and opens a new session.
-pub async fn login(
-    state: &AppState,
-    username: &str,
-    password: String,
-) -> Result<TokenPair, ApiError> {
+pub async fn login(state: &AppState, username: &str, password: String) -> Result<TokenPair, ApiError> {
     let user = user_repo::find_by_username(&state.db, username).await?;
     let ok = password::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match user {
@@ -92,13 +85,9 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair,
         tokens::revoke_session(&txn, &row.session_id).await?;
         txn.commit().await?;
         tracing::warn!(session = %row.session_id, user_id = %row.user_id, "refresh token reused; session revoked");
-        return Err(ApiError::unauthorized(
-            "refresh token already used; session revoked",
-        ));
+        return Err(ApiError::unauthorized("refresh token already used; session revoked"));
     }
-    let user = user_repo::find_by_id(&txn, &row.user_id)
-        .await?
-        .ok_or_else(invalid)?;
+    let user = user_repo::find_by_id(&txn, &row.user_id).await?.ok_or_else(invalid)?;
     let pair = issue(state, &txn, user, &row.session_id).await?;
     txn.commit().await?;
     Ok(pair)

@@ -88,11 +88,7 @@ pub struct AuthApi;
 impl AuthApi {
     /// Log in and receive an access token and a refresh token.
     #[oai(path = "/auth/login", method = "post")]
-    async fn login(
-        &self,
-        state: Data<&AppState>,
-        body: JsonBody<LoginRequest>,
-    ) -> ApiResult<LoginData> {
+    async fn login(&self, state: Data<&AppState>, body: JsonBody<LoginRequest>) -> ApiResult<LoginData> {
         let LoginRequest { username, password } = body.0;
         let pair = sessions::login(&state, &username, password).await?;
         Ok(ok(pair.into()))
@@ -100,11 +96,7 @@ impl AuthApi {
 
     /// Register an account with role `user`.
     #[oai(path = "/auth/register", method = "post")]
-    async fn register(
-        &self,
-        state: Data<&AppState>,
-        body: JsonBody<RegisterRequest>,
-    ) -> ApiResult<UserView> {
+    async fn register(&self, state: Data<&AppState>, body: JsonBody<RegisterRequest>) -> ApiResult<UserView> {
         let body = body.0;
         validate::username(&body.username)?;
         validate::new_password("password", &body.password)?;
@@ -124,14 +116,8 @@ impl AuthApi {
     /// Exchange a refresh token for a new pair. Each refresh token works once;
     /// presenting a used one revokes the whole session.
     #[oai(path = "/auth/refresh", method = "post")]
-    async fn refresh(
-        &self,
-        state: Data<&AppState>,
-        body: JsonBody<RefreshRequest>,
-    ) -> ApiResult<LoginData> {
-        Ok(ok(sessions::refresh(&state, &body.refresh_token)
-            .await?
-            .into()))
+    async fn refresh(&self, state: Data<&AppState>, body: JsonBody<RefreshRequest>) -> ApiResult<LoginData> {
+        Ok(ok(sessions::refresh(&state, &body.refresh_token).await?.into()))
     }
 
     /// The caller's account.

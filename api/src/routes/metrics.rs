@@ -11,16 +11,12 @@ use taichu_storage::repositories::{workflow_runs, workflow_steps};
 use crate::state::AppState;
 
 /// Histogram bounds for step durations, in milliseconds.
-const BUCKETS_MS: [i64; 12] = [
-    5, 10, 25, 50, 100, 250, 500, 1_000, 5_000, 30_000, 120_000, 600_000,
-];
+const BUCKETS_MS: [i64; 12] = [5, 10, 25, 50, 100, 250, 500, 1_000, 5_000, 30_000, 120_000, 600_000];
 
 #[handler]
 pub async fn metrics(state: Data<&AppState>) -> Response {
     match render(&state).await {
-        Ok(text) => text
-            .with_content_type("text/plain; version=0.0.4")
-            .into_response(),
+        Ok(text) => text.with_content_type("text/plain; version=0.0.4").into_response(),
         Err(err) => {
             tracing::error!(error = %err, "rendering metrics failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
@@ -30,19 +26,17 @@ pub async fn metrics(state: Data<&AppState>) -> Response {
 
 async fn render(state: &AppState) -> Result<String, taichu_storage::StorageError> {
     let counts = workflow_runs::count_by_kind_status(&state.db).await?;
-    let (buckets, count, sum_ms) =
-        workflow_steps::duration_histogram(&state.db, &BUCKETS_MS).await?;
+    let (buckets, count, sum_ms) = workflow_steps::duration_histogram(&state.db, &BUCKETS_MS).await?;
     let mut out = String::new();
     let mut kinds: Vec<&str> = counts.iter().map(|(k, _, _)| k.as_str()).collect();
     kinds.sort_unstable();
     kinds.dedup();
 
-    out.push_str("# HELP taichu_workflow_runs Workflow runs by kind and current status.\n# TYPE taichu_workflow_runs gauge\n");
+    out.push_str(
+        "# HELP taichu_workflow_runs Workflow runs by kind and current status.\n# TYPE taichu_workflow_runs gauge\n",
+    );
     for (kind, status, n) in &counts {
-        let _ = writeln!(
-            out,
-            "taichu_workflow_runs{{kind=\"{kind}\",status=\"{status}\"}} {n}"
-        );
+        let _ = writeln!(out, "taichu_workflow_runs{{kind=\"{kind}\",status=\"{status}\"}} {n}");
     }
     for (name, help, statuses) in [
         (
@@ -50,11 +44,7 @@ async fn render(state: &AppState) -> Result<String, taichu_storage::StorageError
             "Workflow runs created.",
             &["pending", "running", "completed", "failed", "cancelled"][..],
         ),
-        (
-            "completed",
-            "Workflow runs that completed.",
-            &["completed"][..],
-        ),
+        ("completed", "Workflow runs that completed.", &["completed"][..]),
         ("failed", "Workflow runs that failed.", &["failed"][..]),
     ] {
         let _ = writeln!(
@@ -67,10 +57,7 @@ async fn render(state: &AppState) -> Result<String, taichu_storage::StorageError
                 .filter(|(k, s, _)| k == kind && statuses.contains(&s.as_str()))
                 .map(|(_, _, n)| n)
                 .sum();
-            let _ = writeln!(
-                out,
-                "taichu_workflow_runs_{name}_total{{kind=\"{kind}\"}} {n}"
-            );
+            let _ = writeln!(out, "taichu_workflow_runs_{name}_total{{kind=\"{kind}\"}} {n}");
         }
     }
     out.push_str("# HELP taichu_workflow_step_duration_seconds Duration of finished step attempts.\n# TYPE taichu_workflow_step_duration_seconds histogram\n");

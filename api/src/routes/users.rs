@@ -115,12 +115,7 @@ impl UsersApi {
 
     /// Get a user (admin, or the user themself).
     #[oai(path = "/users/:id", method = "get")]
-    async fn get(
-        &self,
-        state: Data<&AppState>,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> ApiResult<UserView> {
+    async fn get(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<UserView> {
         auth.0.require_admin_or_self(&id)?;
         Ok(ok(load(&state, &id).await?.into()))
     }
@@ -179,9 +174,11 @@ impl UsersApi {
         validate::new_password("new_password", &body.new_password)?;
         let user = load(&state, &id).await?;
         if auth.0.id == user.id {
-            let old = body.0.old_password.clone().ok_or_else(|| {
-                ApiError::bad_request("old_password: required to change your own password")
-            })?;
+            let old = body
+                .0
+                .old_password
+                .clone()
+                .ok_or_else(|| ApiError::bad_request("old_password: required to change your own password"))?;
             if !password::verify(old, Some(user.password_hash.clone())).await? {
                 return Err(ApiError::bad_request("old_password: does not match"));
             }
@@ -204,12 +201,7 @@ impl UsersApi {
 
     /// Delete a user (admin). The last admin cannot be deleted.
     #[oai(path = "/users/:id", method = "delete")]
-    async fn delete(
-        &self,
-        state: Data<&AppState>,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> ApiResult<MessageData> {
+    async fn delete(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<MessageData> {
         auth.0.require_admin()?;
         let txn = state.db.begin().await?;
         let user = users::find_by_id(&txn, &id)

@@ -187,7 +187,10 @@ impl From<WorkflowError> for ApiError {
 impl WorkflowsApi {
     /// List workflow runs, newest first.
     #[oai(path = "/workflows", method = "get")]
-    #[expect(clippy::too_many_arguments, reason = "each query filter is its own documented parameter")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each query filter is its own documented parameter"
+    )]
     async fn list(
         &self,
         state: Data<&AppState>,
@@ -224,8 +227,7 @@ impl WorkflowsApi {
     ) -> ApiResult<RunDetail> {
         let run = load_run(&state, &id).await?;
         let limit = log_limit.0.unwrap_or(200).clamp(1, MAX_LOG_LINES);
-        let (logs, log_total) =
-            workflow_steps::logs(&state.db, &run.id, log_offset.0.unwrap_or(0), limit).await?;
+        let (logs, log_total) = workflow_steps::logs(&state.db, &run.id, log_offset.0.unwrap_or(0), limit).await?;
         let steps = workflow_steps::list(&state.db, &run.id).await?;
         Ok(ok(RunDetail {
             plan: plan_of(&run).into_iter().map(|s| s.name).collect(),
@@ -239,23 +241,13 @@ impl WorkflowsApi {
     /// Cancel a run (admin or whoever started it). A running step is told to
     /// stop; the run ends `cancelled`.
     #[oai(path = "/workflows/:id/cancel", method = "post")]
-    async fn cancel(
-        &self,
-        state: Data<&AppState>,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> ApiResult<RunSummary> {
+    async fn cancel(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<RunSummary> {
         let run = load_run(&state, &id).await?;
         if !auth.0.is_admin() && run.created_by.as_deref() != Some(auth.0.username.as_str()) {
-            return Err(ApiError::forbidden(
-                "only an admin or the run's creator may cancel it",
-            ));
+            return Err(ApiError::forbidden("only an admin or the run's creator may cancel it"));
         }
         if !runs::status::ACTIVE.contains(&run.status.as_str()) {
-            return Err(ApiError::conflict(format!(
-                "workflow already {}",
-                run.status
-            )));
+            return Err(ApiError::conflict(format!("workflow already {}", run.status)));
         }
         let run = runs::request_cancel(&state.db, &run.id)
             .await?

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 use crate::entities::audit_logs::{ActiveModel, Column, Entity, Model};
@@ -56,11 +56,7 @@ pub struct AuditFilter {
 }
 
 /// Newest first.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    filter: AuditFilter,
-    page: PageRequest,
-) -> Result<Page<Model>> {
+pub async fn list(db: &impl ConnectionTrait, filter: AuditFilter, page: PageRequest) -> Result<Page<Model>> {
     let mut cond = Condition::all();
     if let Some(v) = filter.username {
         cond = cond.add(Column::Username.eq(v));

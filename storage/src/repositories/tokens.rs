@@ -28,10 +28,7 @@ pub async fn insert_refresh(
     Ok(row.insert(db).await?)
 }
 
-pub async fn find_refresh(
-    db: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<refresh_tokens::Model>> {
+pub async fn find_refresh(db: &impl ConnectionTrait, token_hash: &str) -> Result<Option<refresh_tokens::Model>> {
     Ok(refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
         .one(db)
@@ -74,22 +71,14 @@ pub async fn revoke_user(db: &impl ConnectionTrait, user_id: &str) -> Result<u64
 }
 
 /// Records an access token's `jti` as revoked until `expires_at`.
-pub async fn revoke_jti(
-    db: &impl ConnectionTrait,
-    jti: &str,
-    expires_at: DateTime<Utc>,
-) -> Result<()> {
+pub async fn revoke_jti(db: &impl ConnectionTrait, jti: &str, expires_at: DateTime<Utc>) -> Result<()> {
     let row = revoked_tokens::ActiveModel {
         jti: Set(jti.to_owned()),
         expires_at: Set(expires_at),
         revoked_at: Set(Utc::now()),
     };
     revoked_tokens::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(revoked_tokens::Column::Jti)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(OnConflict::column(revoked_tokens::Column::Jti).do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
     Ok(())

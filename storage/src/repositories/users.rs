@@ -2,8 +2,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::entities::users::{self, ActiveModel, Column, Entity, Model};
@@ -35,9 +34,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<Model> {
         created_at: Set(now),
         updated_at: Set(now),
     };
-    row.insert(db)
-        .await
-        .map_err(|e| conflict_on_unique(e, "username"))
+    row.insert(db).await.map_err(|e| conflict_on_unique(e, "username"))
 }
 
 pub async fn find_by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> {
@@ -45,17 +42,12 @@ pub async fn find_by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<Mo
 }
 
 pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<Model>> {
-    Ok(Entity::find()
-        .filter(Column::Username.eq(username))
-        .one(db)
-        .await?)
+    Ok(Entity::find().filter(Column::Username.eq(username)).one(db).await?)
 }
 
 /// Accounts ordered by creation, oldest first.
 pub async fn list(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<Model>> {
-    let paginator = Entity::find()
-        .order_by_asc(Column::Id)
-        .paginate(db, page.limit);
+    let paginator = Entity::find().order_by_asc(Column::Id).paginate(db, page.limit);
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(page.index()).await?;
     Ok(Page { items, total })
@@ -63,10 +55,7 @@ pub async fn list(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<M
 
 /// Number of accounts with the admin role.
 pub async fn count_admins(db: &impl ConnectionTrait) -> Result<u64> {
-    Ok(Entity::find()
-        .filter(Column::Role.eq(ROLE_ADMIN))
-        .count(db)
-        .await?)
+    Ok(Entity::find().filter(Column::Role.eq(ROLE_ADMIN)).count(db).await?)
 }
 
 /// Changes to an account; `None` leaves a field as it is.

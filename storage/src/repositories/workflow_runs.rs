@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::entities::workflow_runs::{ActiveModel, Column, Entity, Model};
@@ -77,11 +77,7 @@ pub struct RunFilter {
 }
 
 /// Newest first.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    filter: RunFilter,
-    page: PageRequest,
-) -> Result<Page<Model>> {
+pub async fn list(db: &impl ConnectionTrait, filter: RunFilter, page: PageRequest) -> Result<Page<Model>> {
     let mut cond = Condition::all();
     if let Some(v) = filter.kind {
         cond = cond.add(Column::Kind.eq(v));
@@ -108,12 +104,7 @@ fn lease_free(now: DateTime<Utc>) -> Condition {
 }
 
 /// Takes the lease on an active run if nobody holds a live one.
-pub async fn try_lease(
-    db: &impl ConnectionTrait,
-    id: &str,
-    owner: &str,
-    until: DateTime<Utc>,
-) -> Result<bool> {
+pub async fn try_lease(db: &impl ConnectionTrait, id: &str, owner: &str, until: DateTime<Utc>) -> Result<bool> {
     let now = Utc::now();
     let res = Entity::update_many()
         .col_expr(Column::LeaseOwner, Expr::value(owner))
@@ -168,12 +159,7 @@ pub struct RunChange {
 }
 
 /// Applies `change` if `owner` still holds the lease; false when it does not.
-pub async fn update_leased(
-    db: &impl ConnectionTrait,
-    id: &str,
-    owner: &str,
-    change: RunChange,
-) -> Result<bool> {
+pub async fn update_leased(db: &impl ConnectionTrait, id: &str, owner: &str, change: RunChange) -> Result<bool> {
     let now = Utc::now();
     let mut q = Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(now));
     if let Some(v) = change.state {
@@ -206,10 +192,7 @@ pub async fn update_leased(
     if change.release_lease {
         q = q
             .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
-            .col_expr(
-                Column::LeaseExpiresAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            );
+            .col_expr(Column::LeaseExpiresAt, Expr::value(Option::<DateTime<Utc>>::None));
     }
     let res = q
         .filter(Column::Id.eq(id))
@@ -244,11 +227,7 @@ pub async fn request_cancel(db: &impl ConnectionTrait, id: &str) -> Result<Optio
 
 /// Active runs whose lease is free and that nobody touched for `idle`:
 /// their worker died or their queue message was lost.
-pub async fn stranded(
-    db: &impl ConnectionTrait,
-    idle: chrono::Duration,
-    limit: u64,
-) -> Result<Vec<String>> {
+pub async fn stranded(db: &impl ConnectionTrait, idle: chrono::Duration, limit: u64) -> Result<Vec<String>> {
     let now = Utc::now();
     Ok(Entity::find()
         .select_only()

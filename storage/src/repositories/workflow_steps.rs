@@ -3,8 +3,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, Statement,
 };
 
 use crate::entities::{workflow_logs, workflow_markers, workflow_steps};
@@ -67,10 +67,7 @@ pub async fn finish(
 /// Marks attempts left `running` by a worker that died; returns how many.
 pub async fn abandon_running(db: &impl ConnectionTrait, run_id: &str) -> Result<u64> {
     let res = workflow_steps::Entity::update_many()
-        .col_expr(
-            workflow_steps::Column::Status,
-            Expr::value(status::ABANDONED),
-        )
+        .col_expr(workflow_steps::Column::Status, Expr::value(status::ABANDONED))
         .col_expr(
             workflow_steps::Column::Error,
             Expr::value("worker lost while the step ran; it runs again"),
@@ -96,24 +93,21 @@ pub async fn list(db: &impl ConnectionTrait, run_id: &str) -> Result<Vec<workflo
 
 /// Cumulative counts of finished attempts with `duration_ms <= bound` for
 /// each bound, plus the count and sum of all of them (for a histogram).
-pub async fn duration_histogram(
-    db: &impl ConnectionTrait,
-    bounds_ms: &[i64],
-) -> Result<(Vec<i64>, i64, i64)> {
+pub async fn duration_histogram(db: &impl ConnectionTrait, bounds_ms: &[i64]) -> Result<(Vec<i64>, i64, i64)> {
     // Bounds are integers from our own code, so formatting them into SQL is safe.
     let buckets: Vec<String> = bounds_ms
         .iter()
         .enumerate()
-        .map(|(i, b)| format!("CAST(COALESCE(SUM(CASE WHEN duration_ms <= {b} THEN 1 ELSE 0 END), 0) AS BIGINT) AS b{i}"))
+        .map(|(i, b)| {
+            format!("CAST(COALESCE(SUM(CASE WHEN duration_ms <= {b} THEN 1 ELSE 0 END), 0) AS BIGINT) AS b{i}")
+        })
         .collect();
     let sql = format!(
         "SELECT {}, CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT) AS total FROM workflow_steps WHERE duration_ms IS NOT NULL",
         buckets.join(", ")
     );
     let backend = db.get_database_backend();
-    let row = db
-        .query_one_raw(Statement::from_string(backend, sql))
-        .await?;
+    let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
     let Some(row) = row else {
         return Ok((vec![0; bounds_ms.len()], 0, 0));
     };
@@ -121,11 +115,7 @@ pub async fn duration_histogram(
     for i in 0..bounds_ms.len() {
         counts.push(row.try_get::<i64>("", &format!("b{i}"))?);
     }
-    Ok((
-        counts,
-        row.try_get::<i64>("", "n")?,
-        row.try_get::<i64>("", "total")?,
-    ))
+    Ok((counts, row.try_get::<i64>("", "n")?, row.try_get::<i64>("", "total")?))
 }
 
 /// Appends a log line to a run.
@@ -167,12 +157,7 @@ pub async fn logs(
 }
 
 /// Records a canary side effect.
-pub async fn add_marker(
-    db: &impl ConnectionTrait,
-    run_id: &str,
-    step_index: i32,
-    attempt: i32,
-) -> Result<()> {
+pub async fn add_marker(db: &impl ConnectionTrait, run_id: &str, step_index: i32, attempt: i32) -> Result<()> {
     let row = workflow_markers::ActiveModel {
         run_id: Set(run_id.to_owned()),
         step_index: Set(step_index),
@@ -185,10 +170,7 @@ pub async fn add_marker(
 }
 
 /// Canary markers of a run, in order of writing.
-pub async fn markers(
-    db: &impl ConnectionTrait,
-    run_id: &str,
-) -> Result<Vec<workflow_markers::Model>> {
+pub async fn markers(db: &impl ConnectionTrait, run_id: &str) -> Result<Vec<workflow_markers::Model>> {
     Ok(workflow_markers::Entity::find()
         .filter(workflow_markers::Column::RunId.eq(run_id))
         .order_by_asc(workflow_markers::Column::Id)

@@ -1,0 +1,319 @@
+//! The workflow engine with workflows defined here, on both queues: apalis-sqlite
+//! and apalis-redis (a throwaway redis-server on a free port).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use taichu_storage::repositories::workflow_runs::{self as runs, status};
+use taichu_storage::repositories::workflow_steps;
+use taichu_tests::engine::{EngineHarness, QueueKind, test_config, test_settings};
+use taichu_workers::{Queue, Shutdown};
+use taichu_workflows::{Engine, Registry, StepContext, StepError, StepSpec, Workflow};
+
+/// What one step of a [`Script`] does.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Act {
+    /// Attempts that fail transiently before one succeeds.
+    fail_transient: u32,
+    permanent: bool,
+    sleep_ms: u64,
+    /// Sleep only on the first attempt (to be killed there, then re-run fast).
+    sleep_first_attempt_only: bool,
+    timeout_ms: Option<u64>,
+    max_attempts: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ScriptInput {
+    acts: Vec<Act>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ScriptState {
+    done: Vec<usize>,
+}
+
+/// A workflow whose steps do what the input says; each successful step
+/// writes a marker row (its side effect).
+struct Script;
+
+#[async_trait]
+impl Workflow for Script {
+    const KIND: &'static str = "script";
+    type Input = ScriptInput;
+    type State = ScriptState;
+
+    fn plan(&self, input: &ScriptInput) -> Result<Vec<StepSpec>, String> {
+        Ok(input
+            .acts
+            .iter()
+            .enumerate()
+            .map(|(i, act)| {
+                let mut spec = StepSpec::new(format!("s{i}")).backoff(Duration::from_millis(10));
+                if let Some(ms) = act.timeout_ms {
+                    spec = spec.timeout(Duration::from_millis(ms));
+                }
+                if let Some(n) = act.max_attempts {
+                    spec = spec.max_attempts(n);
+                }
+                spec
+            })
+            .collect())
+    }
+
+    async fn run_step(&self, ctx: &StepContext, input: &ScriptInput, state: &mut ScriptState) -> Result<(), StepError> {
+        let act = &input.acts[ctx.step_index];
+        if act.sleep_ms > 0 && (!act.sleep_first_attempt_only || ctx.attempt == 1) {
+            ctx.info(format!("sleeping {} ms", act.sleep_ms)).await;
+            ctx.sleep(Duration::from_millis(act.sleep_ms)).await?;
+        }
+        if ctx.attempt <= act.fail_transient {
+            return Err(StepError::transient(format!("flaky {}", ctx.attempt)));
+        }
+        if act.permanent {
+            return Err(StepError::permanent("bad credentials"));
+        }
+        workflow_steps::add_marker(&ctx.db, &ctx.run_id, ctx.step_index as i32, ctx.attempt as i32).await?;
+        state.done.push(ctx.step_index);
+        Ok(())
+    }
+}
+
+fn registry() -> Registry {
+    Registry::new().register(Script)
+}
+
+async fn harness(kind: QueueKind) -> Option<EngineHarness> {
+    let mut h = EngineHarness::new(kind, registry()).await?;
+    h.start_workers();
+    Some(h)
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn happy_path(kind: QueueKind) {
+    let Some(h) = harness(kind).await else { return };
+    let input = ScriptInput {
+        acts: vec![Act::default(), Act::default(), Act::default()],
+    };
+    let run = h
+        .engine
+        .start::<Script>(Some("subject-1".into()), &input, Some("tester".into()))
+        .await
+        .expect("start");
+    assert_eq!(run.status, status::PENDING);
+    let run = h.wait_finished(&run.id, WAIT).await;
+    assert_eq!(run.status, status::COMPLETED, "{run:?}");
+    assert_eq!(run.progress, 100);
+    assert_eq!(run.attempts, 3);
+    assert!(run.lease_owner.is_none(), "lease released");
+    let state: ScriptState = serde_json::from_str(&run.state).expect("state");
+    assert_eq!(state.done, vec![0, 1, 2]);
+    let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.step_index, s.status.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(0, "completed"), (1, "completed"), (2, "completed")]
+    );
+    assert!(steps.iter().all(|s| s.duration_ms.is_some()));
+    let markers = workflow_steps::markers(&h.db, &run.id).await.expect("markers");
+    assert_eq!(markers.len(), 3);
+    let (logs, total) = workflow_steps::logs(&h.db, &run.id, 0, 100).await.expect("logs");
+    assert!(total >= 6, "start and completion lines per step: {logs:?}");
+}
+
+async fn transient_failure_then_success(kind: QueueKind) {
+    let Some(h) = harness(kind).await else { return };
+    let flaky = Act {
+        fail_transient: 2,
+        ..Default::default()
+    };
+    let input = ScriptInput {
+        acts: vec![Act::default(), flaky, Act::default()],
+    };
+    let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
+    let run = h.wait_finished(&run.id, WAIT).await;
+    assert_eq!(run.status, status::COMPLETED, "{run:?}");
+    assert_eq!(run.attempts, 5);
+    let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
+    let s1: Vec<_> = steps.iter().filter(|s| s.step_index == 1).collect();
+    assert_eq!(
+        s1.iter().map(|s| (s.attempt, s.status.as_str())).collect::<Vec<_>>(),
+        vec![(1, "failed"), (2, "failed"), (3, "completed")]
+    );
+    assert_eq!(s1[0].error.as_deref(), Some("flaky 1"));
+    assert_eq!(workflow_steps::markers(&h.db, &run.id).await.expect("markers").len(), 3);
+}
+
+async fn permanent_failure_stops_the_run(kind: QueueKind) {
+    let Some(h) = harness(kind).await else { return };
+    let bad = Act {
+        permanent: true,
+        ..Default::default()
+    };
+    let input = ScriptInput {
+        acts: vec![Act::default(), bad, Act::default()],
+    };
+    let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
+    let run = h.wait_finished(&run.id, WAIT).await;
+    assert_eq!(run.status, status::FAILED);
+    assert_eq!(run.error.as_deref(), Some("step s1 failed: bad credentials"));
+    assert!(run.finished_at.is_some());
+    let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
+    assert_eq!(steps.len(), 2, "one attempt at s1, s2 never ran: {steps:?}");
+}
+
+async fn transient_failures_exhaust_attempts(kind: QueueKind) {
+    let Some(h) = harness(kind).await else { return };
+    let hopeless = Act {
+        fail_transient: 100,
+        max_attempts: Some(3),
+        ..Default::default()
+    };
+    let run = h
+        .engine
+        .start::<Script>(None, &ScriptInput { acts: vec![hopeless] }, None)
+        .await
+        .expect("start");
+    let run = h.wait_finished(&run.id, WAIT).await;
+    assert_eq!(run.status, status::FAILED);
+    assert_eq!(run.error.as_deref(), Some("step s0 failed after 3 attempts: flaky 3"));
+    assert_eq!(workflow_steps::list(&h.db, &run.id).await.expect("steps").len(), 3);
+}
+
+async fn step_timeout_is_a_transient_failure(kind: QueueKind) {
+    let Some(h) = harness(kind).await else { return };
+    let slow = Act {
+        sleep_ms: 10_000,
+        timeout_ms: Some(200),
+        max_attempts: Some(2),
+        ..Default::default()
+    };
+    let run = h
+        .engine
+        .start::<Script>(None, &ScriptInput { acts: vec![slow] }, None)
+        .await
+        .expect("start");
+    let run = h.wait_finished(&run.id, WAIT).await;
+    assert_eq!(run.status, status::FAILED);
+    assert_eq!(
+        run.error.as_deref(),
+        Some("step s0 failed after 2 attempts: step timed out after 200 ms")
+    );
+    let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
+    assert!(
+        steps.iter().all(|s| s.duration_ms.is_some_and(|d| d < 2_000)),
+        "{steps:?}"
+    );
+}
+
+async fn cancellation_stops_a_running_step(kind: QueueKind) {
+    let Some(h) = harness(kind).await else { return };
+    let long = Act {
+        sleep_ms: 60_000,
+        ..Default::default()
+    };
+    let input = ScriptInput {
+        acts: vec![Act::default(), long, Act::default()],
+    };
+    let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
+    h.wait_until(&run.id, WAIT, |r| r.current_step == 1 && r.status == status::RUNNING)
+        .await;
+    let started = std::time::Instant::now();
+    runs::request_cancel(&h.db, &run.id).await.expect("cancel");
+    let run = h.wait_finished(&run.id, WAIT).await;
+    assert_eq!(run.status, status::CANCELLED);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "cancelled inside the step, not after it"
+    );
+    let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
+    assert_eq!(steps.last().map(|s| s.status.as_str()), Some("cancelled"));
+    assert_eq!(workflow_steps::markers(&h.db, &run.id).await.expect("markers").len(), 1);
+}
+
+/// Builds an engine and workers inside `runtime`, as a separate worker would.
+fn workers_on(runtime: &tokio::runtime::Runtime, h: &EngineHarness, worker_id: &str) {
+    let (db_url, queue_url, id) = (h.db_url.clone(), h.queue_url.clone(), worker_id.to_owned());
+    runtime.spawn(async move {
+        let db = taichu_storage::connect(&db_url).await.expect("db");
+        let queue = Queue::connect(queue_url.as_deref(), &db).await.expect("queue");
+        let engine = Engine::new(db, registry(), std::sync::Arc::new(queue.clone()), test_config(&id));
+        taichu_workers::run(engine, queue, test_settings(), Shutdown::new()).await;
+    });
+}
+
+async fn killed_worker_step_reruns_elsewhere(kind: QueueKind) {
+    let Some(h) = EngineHarness::new(kind, registry()).await else {
+        return;
+    };
+    let doomed = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("rt");
+    workers_on(&doomed, &h, "doomed");
+    let slow_once = Act {
+        sleep_ms: 60_000,
+        sleep_first_attempt_only: true,
+        ..Default::default()
+    };
+    let input = ScriptInput {
+        acts: vec![Act::default(), slow_once, Act::default()],
+    };
+    let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
+    h.wait_until(&run.id, WAIT, |r| r.current_step == 1).await;
+    // The worker vanishes mid-step: no cleanup, its lease is left behind.
+    doomed.shutdown_background();
+
+    let rescuer = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("rt");
+    workers_on(&rescuer, &h, "rescuer");
+    let run = h.wait_finished(&run.id, WAIT).await;
+    assert_eq!(run.status, status::COMPLETED, "{run:?}");
+    let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
+    let s1: Vec<_> = steps
+        .iter()
+        .filter(|s| s.step_index == 1)
+        .map(|s| (s.status.as_str(), s.worker.clone()))
+        .collect();
+    assert_eq!(s1.len(), 2, "{steps:?}");
+    assert_eq!(s1[0].0, "abandoned");
+    assert!(s1[0].1.as_deref().is_some_and(|w| w.starts_with("doomed")));
+    assert_eq!(s1[1].0, "completed");
+    assert!(s1[1].1.as_deref().is_some_and(|w| w.starts_with("rescuer")));
+    let markers = workflow_steps::markers(&h.db, &run.id).await.expect("markers");
+    assert_eq!(
+        markers.iter().map(|m| m.step_index).collect::<Vec<_>>(),
+        vec![0, 1, 2],
+        "each side effect once"
+    );
+    rescuer.shutdown_background();
+}
+
+macro_rules! on_both_queues {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::QueueKind::Sqlite).await })*
+        }
+        mod redis {
+            $(#[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::QueueKind::Redis).await })*
+        }
+    };
+}
+
+on_both_queues!(
+    happy_path,
+    transient_failure_then_success,
+    permanent_failure_stops_the_run,
+    transient_failures_exhaust_attempts,
+    step_timeout_is_a_transient_failure,
+    cancellation_stops_a_running_step,
+    killed_worker_step_reruns_elsewhere,
+);
