@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::config::{ApiArgs, DatabaseArgs, LogFormat, WorkerArgs};
-use crate::{server, telemetry};
+use crate::{bench, server, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,6 +31,15 @@ enum Command {
     Migrate(DatabaseArgs),
     /// Prints the OpenAPI spec of /api/v1.
     Openapi,
+    /// Benchmarks; each prints its figures and a baseline measured in the same run.
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// Throughput and per-step overhead of the workflow engine on the real queue.
+    Workflows(bench::BenchWorkflowsArgs),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -49,6 +58,7 @@ pub fn main() -> anyhow::Result<()> {
             Command::Worker(args) => server::run_workers(args).await,
             Command::Migrate(args) => server::migrate(args).await,
             Command::Openapi => Ok(()),
+            Command::Bench(Bench::Workflows(args)) => bench::workflows(args).await,
         }
     })
 }

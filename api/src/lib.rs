@@ -2,6 +2,7 @@
 
 pub mod audit_trail;
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod envelope;

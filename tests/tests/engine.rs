@@ -122,7 +122,11 @@ async fn happy_path(kind: QueueKind) {
     let markers = workflow_steps::markers(&h.db, &run.id).await.expect("markers");
     assert_eq!(markers.len(), 3);
     let (logs, total) = workflow_steps::logs(&h.db, &run.id, 0, 100).await.expect("logs");
-    assert!(total >= 6, "start and completion lines per step: {logs:?}");
+    assert_eq!(total, 3, "one completion line per step: {logs:?}");
+    for (i, line) in logs.iter().enumerate() {
+        assert!(line.message.starts_with(&format!("step s{i} completed in ")), "{line:?}");
+        assert_eq!(line.step.as_deref(), Some(format!("s{i}").as_str()));
+    }
 }
 
 async fn transient_failure_then_success(kind: QueueKind) {

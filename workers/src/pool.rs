@@ -1,8 +1,8 @@
-//! apalis workers that take run ids off the queue and drive them.
+//! The apalis worker that takes run ids off the queue and drives them.
 
 use std::time::Duration;
 
-use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder};
+use apalis::prelude::{BackendExt, BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
 use taichu_workflows::Engine;
 use tokio::task::JoinSet;
 
@@ -22,39 +22,41 @@ async fn handle(message: RunMessage, engine: Data<Engine>) -> Result<(), BoxDynE
     Ok(())
 }
 
-/// Starts `concurrency` apalis workers on `queue`; each drives one run at a time.
+/// Starts one apalis worker on `queue` that drives up to `concurrency` runs
+/// at once; while it is full it fetches nothing, leaving work to other replicas.
 pub fn spawn(engine: &Engine, queue: &Queue, concurrency: usize, shutdown: &Shutdown, tasks: &mut JoinSet<()>) {
-    for i in 0..concurrency.max(1) {
-        let name = format!("{}-{i}", engine.config().worker_id);
-        let engine = engine.clone();
-        let stop = shutdown.clone();
-        let signal = async move {
-            stop.cancelled().await;
-            Ok::<(), std::io::Error>(())
-        };
-        match queue.clone() {
-            Queue::Sqlite(storage) => {
-                let worker = WorkerBuilder::new(name)
-                    .backend(storage.poll_with_interval(POLL))
-                    .data(engine)
-                    .build(handle);
-                tasks.spawn(async move {
-                    if let Err(err) = worker.run_until(signal).await {
-                        tracing::error!(error = %err, "queue worker stopped with an error");
-                    }
-                });
-            }
-            Queue::Redis(storage) => {
-                let worker = WorkerBuilder::new(name)
-                    .backend(storage.poll_with_interval(POLL))
-                    .data(engine)
-                    .build(handle);
-                tasks.spawn(async move {
-                    if let Err(err) = worker.run_until(signal).await {
-                        tracing::error!(error = %err, "queue worker stopped with an error");
-                    }
-                });
-            }
+    let name = engine.config().worker_id.clone();
+    let engine = engine.clone();
+    let stop = shutdown.clone();
+    let signal = async move {
+        stop.cancelled().await;
+        Ok::<(), std::io::Error>(())
+    };
+    let limit = concurrency.max(1);
+    match queue.clone() {
+        Queue::Sqlite(storage) => {
+            let worker = WorkerBuilder::new(name)
+                .backend(storage.poll_with_interval(POLL))
+                .concurrency(limit)
+                .data(engine)
+                .build(handle);
+            tasks.spawn(async move {
+                if let Err(err) = worker.run_until(signal).await {
+                    tracing::error!(error = %err, "queue worker stopped with an error");
+                }
+            });
+        }
+        Queue::Redis(storage) => {
+            let worker = WorkerBuilder::new(name)
+                .backend(storage.poll_with_interval(POLL))
+                .concurrency(limit)
+                .data(engine)
+                .build(handle);
+            tasks.spawn(async move {
+                if let Err(err) = worker.run_until(signal).await {
+                    tracing::error!(error = %err, "queue worker stopped with an error");
+                }
+            });
         }
     }
 }

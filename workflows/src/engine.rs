@@ -45,7 +45,13 @@ impl Default for EngineConfig {
         Self {
             lease_ttl: Duration::from_secs(30),
             renew_every: Duration::from_secs(1),
-            worker_id: format!("{host}-{}", std::process::id()),
+            // A restarted process may get the same pid (pid 1 in containers); the suffix
+            // keeps queue worker names unique so the old registration never blocks it.
+            worker_id: format!(
+                "{host}-{}-{}",
+                std::process::id(),
+                &uuid::Uuid::new_v4().simple().to_string()[..6]
+            ),
         }
     }
 }
@@ -233,14 +239,6 @@ impl Engine {
                 &spec.name,
                 i32::try_from(attempt).unwrap_or(i32::MAX),
                 owner,
-            )
-            .await?;
-            steps::log(
-                &self.db,
-                run_id,
-                Some(&spec.name),
-                "info",
-                &format!("step {} started (attempt {attempt})", spec.name),
             )
             .await?;
             let ctx = StepContext {

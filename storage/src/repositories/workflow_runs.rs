@@ -265,3 +265,17 @@ pub async fn count_by_kind_status(db: &impl ConnectionTrait) -> Result<Vec<(Stri
         .all(db)
         .await?)
 }
+
+/// How many of `ids` are no longer active.
+pub async fn count_finished(db: &impl ConnectionTrait, ids: &[String]) -> Result<u64> {
+    let mut finished = 0;
+    // Chunked to stay under bind-parameter limits.
+    for chunk in ids.chunks(500) {
+        finished += Entity::find()
+            .filter(Column::Id.is_in(chunk.iter().cloned()))
+            .filter(Column::Status.is_not_in(status::ACTIVE))
+            .count(db)
+            .await?;
+    }
+    Ok(finished)
+}

@@ -1,0 +1,273 @@
+//! Workflow runs through the API: the canary, views, cancellation, metrics,
+//! and a fault test with real processes (API + two workers on Redis, one killed).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use taichu_storage::repositories::workflow_steps;
+use taichu_tests::app::spawn;
+use taichu_tests::redis::RedisServer;
+use taichu_tests::{TestApp, spawn_app};
+
+/// Polls `GET /workflows/{id}` until `done` holds.
+async fn wait_run(app: &TestApp, token: &str, id: &str, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let run = app
+            .get(&format!("/workflows/{id}?log_limit=1000"), token)
+            .await
+            .data()
+            .clone();
+        if done(&run) {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "run {id} not done after {within:?}: {run}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn finished(run: &Value) -> bool {
+    !matches!(run["status"].as_str(), Some("pending" | "running"))
+}
+
+#[tokio::test]
+async fn canary_runs_to_completion_with_retries_logs_and_metrics() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let started = app
+        .post(
+            "/workflows/canary",
+            &admin,
+            json!({"steps": 3, "step_ms": 10, "fail_attempts": 1}),
+        )
+        .await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    assert_eq!(started.data()["kind"], "canary");
+    assert_eq!(started.data()["total_steps"], 3);
+
+    let run = wait_run(&app, &admin, &id, Duration::from_secs(60), finished).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["progress"], 100);
+    assert_eq!(run["attempts"], 6);
+    assert_eq!(run["plan"], json!(["step-1", "step-2", "step-3"]));
+    let attempts: Vec<(i64, String)> = run["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["attempt"].as_i64().expect("attempt"),
+                s["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(attempts.len(), 6);
+    assert!(
+        attempts
+            .chunks(2)
+            .all(|pair| pair[0] == (1, "failed".into()) && pair[1] == (2, "completed".into()))
+    );
+    assert_eq!(run["steps"][0]["error"], "canary failure 1 of 1");
+    let total = run["log_total"].as_u64().expect("log_total");
+    let messages: Vec<&str> = run["logs"]
+        .as_array()
+        .expect("logs")
+        .iter()
+        .filter_map(|l| l["message"].as_str())
+        .collect();
+    assert!(messages.iter().any(|m| m.contains("retrying in")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("step step-3 completed")),
+        "{messages:?}"
+    );
+    // Tailing: asking from the end returns nothing new.
+    let tail = app.get(&format!("/workflows/{id}?log_offset={total}"), &admin).await;
+    assert_eq!(tail.data()["logs"], json!([]));
+    let tail = app
+        .get(&format!("/workflows/{id}?log_offset={}", total - 1), &admin)
+        .await;
+    assert_eq!(tail.data()["logs"].as_array().map(Vec::len), Some(1));
+
+    let listed = app.get("/workflows?kind=canary&status=completed", &admin).await;
+    assert_eq!(listed.data()["total"], 1);
+    assert_eq!(app.get("/workflows?status=failed", &admin).await.data()["total"], 0);
+
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("taichu_workflow_runs_completed_total{kind=\"canary\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("taichu_workflow_step_duration_seconds_count 6"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("taichu_workflow_queue_depth 0"), "{metrics}");
+}
+
+#[tokio::test]
+async fn canary_input_and_roles_are_checked() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, user) = app.user("olga").await;
+    app.post("/workflows/canary", &user, json!({"steps": 1}))
+        .await
+        .error(403);
+    for (body, field) in [
+        (json!({"steps": 0}), "steps"),
+        (json!({"steps": 101}), "steps"),
+        (json!({"steps": 1, "step_ms": 600000}), "step_ms"),
+        (json!({"steps": 1, "fail_attempts": 9}), "fail_attempts"),
+        (json!({"step_ms": 1}), "steps"),
+    ] {
+        let message = app.post("/workflows/canary", &admin, body.clone()).await.error(400);
+        assert!(message.contains(field), "{body} -> {message}");
+    }
+    assert_eq!(
+        app.get("/workflows", &admin).await.data()["total"],
+        0,
+        "nothing half-written"
+    );
+    app.get("/workflows/0193a9f6-0000-7000-8000-00000000abcd", &admin)
+        .await
+        .error(404);
+}
+
+#[tokio::test]
+async fn cancelling_a_run_stops_it_and_only_the_creator_or_an_admin_may() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, user) = app.user("pavel").await;
+    let id = app
+        .post("/workflows/canary", &admin, json!({"steps": 5, "step_ms": 5000}))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    wait_run(&app, &admin, &id, Duration::from_secs(30), |r| r["status"] == "running").await;
+    app.post(&format!("/workflows/{id}/cancel"), &user, json!({}))
+        .await
+        .error(403);
+    let asked = Instant::now();
+    let reply = app.post(&format!("/workflows/{id}/cancel"), &admin, json!({})).await;
+    assert_eq!(reply.data()["cancel_requested"], true);
+    let run = wait_run(&app, &admin, &id, Duration::from_secs(30), finished).await;
+    assert_eq!(run["status"], "cancelled");
+    assert!(
+        asked.elapsed() < Duration::from_secs(4),
+        "the sleeping step was interrupted"
+    );
+    assert_eq!(run["steps"][0]["status"], "cancelled");
+    assert!(
+        app.post(&format!("/workflows/{id}/cancel"), &admin, json!({}))
+            .await
+            .error(409)
+            .contains("cancelled")
+    );
+}
+
+#[tokio::test]
+async fn create_task_views_show_only_cluster_creation_runs() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app.post("/workflows/canary", &admin, json!({"steps": 1})).await.data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let tasks = app.get("/create-tasks", &admin).await;
+    assert_eq!(tasks.data()["total"], 0);
+    assert_eq!(tasks.data()["tasks"], json!([]));
+    app.get(&format!("/create-tasks/{id}"), &admin).await.error(404);
+    app.request(Method::GET, "/create-tasks", None, None).await.error(401);
+}
+
+/// API and two `taichu worker` processes on one Redis; one worker is killed
+/// with SIGKILL while steps run. Every run completes; every step's side
+/// effect happens, and happens twice only where a step was re-run.
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_survive_a_killed_worker_process() {
+    let Some(redis) = RedisServer::start() else { return };
+    let queue = redis.url();
+    let fast = [
+        ("QUEUE_URL", queue.as_str()),
+        ("TAICHU_LEASE_SECS", "3"),
+        ("TAICHU_REAPER_SECS", "1"),
+    ];
+    let app = spawn("api", &fast);
+    let mut doomed = app.spawn_worker("worker-a", &fast);
+    let _survivor = app.spawn_worker("worker-b", &fast);
+    let admin = app.admin_token().await;
+
+    const RUNS: usize = 20;
+    const STEPS: i32 = 5;
+    let mut ids = Vec::new();
+    for _ in 0..RUNS {
+        let reply = app
+            .post("/workflows/canary", &admin, json!({"steps": STEPS, "step_ms": 300}))
+            .await;
+        ids.push(reply.data()["id"].as_str().expect("id").to_owned());
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.get("/workflows?status=running", &admin).await.data()["total"].as_u64() < Some(6) {
+        assert!(Instant::now() < deadline, "workers never got busy");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    doomed.kill_hard();
+
+    for id in &ids {
+        let run = wait_run(&app, &admin, id, Duration::from_secs(120), finished).await;
+        assert_eq!(run["status"], "completed", "{run}");
+    }
+
+    let db = taichu_storage::connect(&database_url(&app)).await.expect("database");
+    let mut abandoned_total = 0;
+    for id in &ids {
+        let steps = workflow_steps::list(&db, id).await.expect("steps");
+        let markers = workflow_steps::markers(&db, id).await.expect("markers");
+        let mut completed: HashMap<i32, usize> = HashMap::new();
+        for s in steps.iter().filter(|s| s.status == "completed") {
+            *completed.entry(s.step_index).or_default() += 1;
+        }
+        let abandoned = steps.iter().filter(|s| s.status == "abandoned").count();
+        abandoned_total += abandoned;
+        let mut per_step: HashMap<i32, usize> = HashMap::new();
+        for m in &markers {
+            *per_step.entry(m.step_index).or_default() += 1;
+        }
+        for step in 0..STEPS {
+            assert_eq!(
+                completed.get(&step),
+                Some(&1),
+                "run {id} step {step} committed exactly once: {steps:?}"
+            );
+            assert!(
+                per_step.get(&step).is_some_and(|n| *n >= 1),
+                "run {id} step {step} side effect missing"
+            );
+        }
+        let duplicates: usize = per_step.values().map(|n| n - 1).sum();
+        assert!(
+            duplicates <= abandoned,
+            "run {id}: {duplicates} duplicate side effects but {abandoned} re-run steps"
+        );
+    }
+    assert!(abandoned_total >= 1, "the kill landed while steps were running");
+}
+
+fn database_url(app: &TestApp) -> String {
+    match app.env_var("DATABASE_URL") {
+        Some(url) => url.to_owned(),
+        None => format!("sqlite://{}?mode=rw", app.data_dir.path().join("taichu.db").display()),
+    }
+}
