@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The one test command: installs or starts what the tests need, then runs the
-# whole workspace suite (SQLite), and the API suite again on PostgreSQL.
+# whole workspace suite (SQLite), and the API suite again on PostgreSQL
+# (with Redis as the queue, since the SQLite queue needs the SQLite database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/services.sh
 
 ensure_nextest
 ensure_postgres
+ensure_redis
 
 # Nothing may be skipped here: a missing server fails the run.
 export TAICHU_TEST_REQUIRE=all

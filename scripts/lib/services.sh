@@ -51,3 +51,11 @@ ensure_postgres() {
     return 1
   fi
 }
+
+# redis-server binary: tests start their own throwaway servers on free ports.
+ensure_redis() {
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "installing redis-server"
+    apt_install redis-server
+  fi
+}
