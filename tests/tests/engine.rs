@@ -124,7 +124,10 @@ async fn happy_path(kind: QueueKind) {
     let (logs, total) = workflow_steps::logs(&h.db, &run.id, 0, 100).await.expect("logs");
     assert_eq!(total, 3, "one completion line per step: {logs:?}");
     for (i, line) in logs.iter().enumerate() {
-        assert!(line.message.starts_with(&format!("step s{i} completed in ")), "{line:?}");
+        assert!(
+            line.message.starts_with(&format!("step s{i} completed in ")),
+            "{line:?}"
+        );
         assert_eq!(line.step.as_deref(), Some(format!("s{i}").as_str()));
     }
 }
