@@ -9,6 +9,7 @@ source scripts/lib/services.sh
 ensure_nextest
 ensure_postgres
 ensure_redis
+ensure_sshd
 
 # Nothing may be skipped here: a missing server fails the run.
 export TAICHU_TEST_REQUIRE=all

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use taichu_storage::repositories::workflow_runs::{self as runs, NewRun};
 use taichu_storage::repositories::workflow_steps;
+use taichu_storage::secrets::SecretBox;
 use taichu_storage::{Database, TransactionTrait, new_id};
 use taichu_workers::{Queue, Shutdown, WorkerSettings};
 use taichu_workflows::EngineConfig;
@@ -98,6 +99,8 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
     );
     let baseline = baseline_commit_ms(&db).await?;
 
+    // The canary touches no credentials; a throwaway key will do.
+    let secrets = SecretBox::new(&rand::random::<[u8; 32]>())?;
     let shutdown = Shutdown::new();
     let mut engines = Vec::new();
     for w in 0..args.workers.max(1) {
@@ -105,7 +108,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
             worker_id: format!("bench-{w}-{}", &new_id()[30..]),
             ..Default::default()
         };
-        let engine = taichu_workers::engine(db.clone(), queue.clone(), config);
+        let engine = taichu_workers::engine(db.clone(), queue.clone(), config, secrets.clone());
         let settings = WorkerSettings {
             concurrency: args.concurrency,
             reap_every: Duration::from_secs(30),
@@ -117,7 +120,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
             shutdown.clone(),
         )));
     }
-    let producer = taichu_workers::engine(db.clone(), queue.clone(), EngineConfig::default());
+    let producer = taichu_workers::engine(db.clone(), queue.clone(), EngineConfig::default(), secrets);
     let input = CanaryInput {
         steps: args.steps,
         step_ms: 0,

@@ -44,9 +44,26 @@ pub struct DatabaseArgs {
     /// `sqlite://...` or `postgres://...`; defaults to `taichu.db` in the data dir.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<Secret>,
+    /// 64 hex characters (32 bytes) that encrypt credentials at rest; generated
+    /// once into the data dir when unset. Every api and worker process needs the same key.
+    #[arg(long, env = "TAICHU_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<Secret>,
 }
 
 impl DatabaseArgs {
+    /// The master key for secrets at rest: `TAICHU_SECRET_KEY`, or the key
+    /// generated once into the data dir (mode 0600).
+    pub fn secret_box(&self) -> anyhow::Result<taichu_storage::secrets::SecretBox> {
+        let secrets = match &self.secret_key {
+            Some(hex) => taichu_storage::secrets::SecretBox::from_hex(hex.expose())?,
+            None => {
+                let key = taichu_storage::keyfile::load_or_create(&self.data_dir.join("secret_key"), 32)?;
+                taichu_storage::secrets::SecretBox::new(&key)?
+            }
+        };
+        Ok(secrets)
+    }
+
     /// The database URL, defaulting to a SQLite file in the data dir.
     pub fn url(&self) -> String {
         match &self.database_url {

@@ -8,6 +8,7 @@ use poem::middleware::{RequestId, ReuseId, Tracing};
 use poem::{Endpoint, EndpointExt, Route, Server, get};
 use poem_openapi::OpenApiService;
 use taichu_storage::Database;
+use taichu_storage::secrets::SecretBox;
 use taichu_workers::{Queue, Shutdown};
 use taichu_workflows::Engine;
 
@@ -60,9 +61,9 @@ async fn open_database(args: &DatabaseArgs) -> anyhow::Result<Database> {
 }
 
 /// The queue and the engine over it.
-async fn open_engine(db: &Database, args: &EngineArgs) -> anyhow::Result<(Engine, Queue)> {
+async fn open_engine(db: &Database, args: &EngineArgs, secrets: SecretBox) -> anyhow::Result<(Engine, Queue)> {
     let queue = Queue::connect(args.queue_url.as_ref().map(Secret::expose), db).await?;
-    let engine = taichu_workers::engine(db.clone(), queue.clone(), args.engine_config());
+    let engine = taichu_workers::engine(db.clone(), queue.clone(), args.engine_config(), secrets);
     Ok((engine, queue))
 }
 
@@ -79,9 +80,11 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
     let db = open_database(&args.database).await?;
     bootstrap::ensure_admin(&db, args.admin_password.as_ref()).await?;
     let secret = bootstrap::jwt_secret(args.jwt_secret.as_ref(), &args.database.data_dir)?;
-    let (engine, queue) = open_engine(&db, &args.engine).await?;
+    let secrets = args.database.secret_box()?;
+    let (engine, queue) = open_engine(&db, &args.engine, secrets.clone()).await?;
     let state = AppState {
         db: db.clone(),
+        secrets,
         engine: engine.clone(),
         jwt: Arc::new(JwtKeys::new(&secret, args.access_ttl())),
         settings: Arc::new(Settings {
@@ -130,7 +133,7 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
 pub async fn run_workers(args: WorkerArgs) -> anyhow::Result<()> {
     args.engine.validate()?;
     let db = open_database(&args.database).await?;
-    let (engine, queue) = open_engine(&db, &args.engine).await?;
+    let (engine, queue) = open_engine(&db, &args.engine, args.database.secret_box()?).await?;
     // Plain line on stdout so scripts and tests know the worker is consuming.
     println!("taichu worker ready on {} queue", queue.backend_name());
     let shutdown = Shutdown::new();

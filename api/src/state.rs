@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use taichu_storage::Database;
+use taichu_storage::secrets::SecretBox;
 use taichu_workflows::Engine;
 
 use crate::auth::jwt::JwtKeys;
@@ -19,6 +20,8 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: Database,
+    /// Encrypts credentials before they are stored.
+    pub secrets: SecretBox,
     pub engine: Engine,
     pub jwt: Arc<JwtKeys>,
     pub settings: Arc<Settings>,

@@ -7,6 +7,7 @@ mod m20261124_000001_users;
 mod m20261124_000002_tokens;
 mod m20261124_000003_audit_logs;
 mod m20261124_000004_workflows;
+mod m20261124_000005_machines;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_tokens::Migration),
             Box::new(m20261124_000003_audit_logs::Migration),
             Box::new(m20261124_000004_workflows::Migration),
+            Box::new(m20261124_000005_machines::Migration),
         ]
     }
 }

@@ -59,3 +59,17 @@ ensure_redis() {
     apt_install redis-server
   fi
 }
+
+# OpenSSH server for the SSH tests, and the local account they log in as
+# (a throwaway account on test machines; its password is in tests/src/sshd.rs).
+ensure_sshd() {
+  if [ ! -x /usr/sbin/sshd ]; then
+    echo "installing openssh-server"
+    apt_install openssh-server
+  fi
+  mkdir -p /run/sshd
+  if ! id taichutest >/dev/null 2>&1; then
+    useradd -m -s /bin/sh taichutest
+  fi
+  echo 'taichutest:taichu-ssh-test-pw' | chpasswd
+}

@@ -7,10 +7,12 @@ pub mod error;
 pub mod keyfile;
 pub mod pagination;
 pub mod repositories;
+pub mod secrets;
 
 pub use db::{Database, connect};
 pub use error::{Result, StorageError};
 pub use pagination::{Page, PageRequest};
+pub use sea_orm;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 /// A new time-ordered identifier (UUIDv7), as stored in every `id` column.

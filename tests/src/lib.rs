@@ -5,6 +5,7 @@ pub mod app;
 pub mod engine;
 pub mod postgres;
 pub mod redis;
+pub mod sshd;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
 

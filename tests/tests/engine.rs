@@ -243,26 +243,25 @@ async fn cancellation_stops_a_running_step(kind: QueueKind) {
 }
 
 /// Builds an engine and workers inside `runtime`, as a separate worker would.
-fn workers_on(runtime: &tokio::runtime::Runtime, h: &EngineHarness, worker_id: &str) {
+/// Starts a separate worker (own pool, queue consumer and lease identity).
+/// Aborting the returned task is a crash: the step stops mid-way, nothing is
+/// cleaned up, the lease stays. (Its connections close properly, as the OS
+/// would close them for a killed process; the process-level test kills for real.)
+fn spawn_worker(h: &EngineHarness, worker_id: &str) -> tokio::task::JoinHandle<()> {
     let (db_url, queue_url, id) = (h.db_url.clone(), h.queue_url.clone(), worker_id.to_owned());
-    runtime.spawn(async move {
+    tokio::spawn(async move {
         let db = taichu_storage::connect(&db_url).await.expect("db");
         let queue = Queue::connect(queue_url.as_deref(), &db).await.expect("queue");
         let engine = Engine::new(db, registry(), std::sync::Arc::new(queue.clone()), test_config(&id));
         taichu_workers::run(engine, queue, test_settings(), Shutdown::new()).await;
-    });
+    })
 }
 
 async fn killed_worker_step_reruns_elsewhere(kind: QueueKind) {
     let Some(h) = EngineHarness::new(kind, registry()).await else {
         return;
     };
-    let doomed = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("rt");
-    workers_on(&doomed, &h, "doomed");
+    let doomed = spawn_worker(&h, "doomed");
     let slow_once = Act {
         sleep_ms: 60_000,
         sleep_first_attempt_only: true,
@@ -273,16 +272,12 @@ async fn killed_worker_step_reruns_elsewhere(kind: QueueKind) {
     };
     let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
     h.wait_until(&run.id, WAIT, |r| r.current_step == 1).await;
-    // The worker vanishes mid-step: no cleanup, its lease is left behind.
-    doomed.shutdown_background();
+    doomed.abort();
+    let _ = doomed.await;
 
-    let rescuer = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("rt");
-    workers_on(&rescuer, &h, "rescuer");
+    let rescuer = spawn_worker(&h, "rescuer");
     let run = h.wait_finished(&run.id, WAIT).await;
+    rescuer.abort();
     assert_eq!(run.status, status::COMPLETED, "{run:?}");
     let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
     let s1: Vec<_> = steps
@@ -301,7 +296,6 @@ async fn killed_worker_step_reruns_elsewhere(kind: QueueKind) {
         vec![0, 1, 2],
         "each side effect once"
     );
-    rescuer.shutdown_background();
 }
 
 macro_rules! on_both_queues {

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use taichu_storage::Database;
+use taichu_storage::secrets::SecretBox;
 use taichu_workflows::canary::Canary;
+use taichu_workflows::check_machine::CheckMachine;
 use taichu_workflows::{Engine, EngineConfig, Registry};
 use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken as Shutdown;
@@ -25,14 +27,14 @@ pub enum WorkerError {
     Queue(String),
 }
 
-/// Every workflow this build knows.
-pub fn registry() -> Registry {
-    Registry::new().register(Canary)
+/// Every workflow this build knows; `secrets` opens stored credentials.
+pub fn registry(secrets: SecretBox) -> Registry {
+    Registry::new().register(Canary).register(CheckMachine::new(secrets))
 }
 
 /// Builds the engine over `db` and `queue`.
-pub fn engine(db: Database, queue: Queue, config: EngineConfig) -> Engine {
-    Engine::new(db, registry(), Arc::new(queue), config)
+pub fn engine(db: Database, queue: Queue, config: EngineConfig, secrets: SecretBox) -> Engine {
+    Engine::new(db, registry(secrets), Arc::new(queue), config)
 }
 
 /// Settings of a worker process.

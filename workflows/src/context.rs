@@ -42,3 +42,15 @@ impl StepContext {
         }
     }
 }
+
+/// Remote command output goes to the run's log, one row per line.
+#[async_trait::async_trait]
+impl crate::ssh::LineSink for StepContext {
+    async fn line(&self, stream: crate::ssh::Stream, line: &str) {
+        let level = match stream {
+            crate::ssh::Stream::Stdout => "stdout",
+            crate::ssh::Stream::Stderr => "stderr",
+        };
+        self.log(level, line).await;
+    }
+}

@@ -8,6 +8,8 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use taichu_storage::Database;
+
 use crate::context::StepContext;
 use crate::error::{StepError, WorkflowError};
 
@@ -72,6 +74,12 @@ pub trait Workflow: Send + Sync + 'static {
 
     /// Executes the step `ctx.step`, updating `state`.
     async fn run_step(&self, ctx: &StepContext, input: &Self::Input, state: &mut Self::State) -> Result<(), StepError>;
+
+    /// Called once after the run has failed, with the reason, so the workflow
+    /// can record it on the objects it works on. Best effort.
+    async fn on_failure(&self, _db: &Database, _input: &Self::Input, _error: &str) -> Result<(), StepError> {
+        Ok(())
+    }
 }
 
 /// A workflow with its types erased to JSON, as the engine drives it.
@@ -79,6 +87,7 @@ pub trait Workflow: Send + Sync + 'static {
 pub(crate) trait ErasedWorkflow: Send + Sync {
     fn plan(&self, input: &serde_json::Value) -> Result<Vec<StepSpec>, WorkflowError>;
     async fn run_step(&self, ctx: &StepContext, input: &str, state: &str) -> Result<String, StepError>;
+    async fn on_failure(&self, db: &Database, input: &str, error: &str) -> Result<(), StepError>;
 }
 
 #[async_trait]
@@ -99,6 +108,12 @@ impl<W: Workflow> ErasedWorkflow for W {
         let mut state: W::State = serde_json::from_str(state).map_err(corrupt)?;
         Workflow::run_step(self, ctx, &input, &mut state).await?;
         serde_json::to_string(&state).map_err(|e| StepError::permanent(format!("state cannot be stored: {e}")))
+    }
+
+    async fn on_failure(&self, db: &Database, input: &str, error: &str) -> Result<(), StepError> {
+        let input: W::Input = serde_json::from_str(input)
+            .map_err(|e| StepError::permanent(format!("stored run data is unreadable: {e}")))?;
+        Workflow::on_failure(self, db, &input, error).await
     }
 }
 

@@ -216,6 +216,7 @@ impl Engine {
                     status: Some(status::COMPLETED),
                     progress: Some(100),
                     finished: true,
+                    release_lease: true,
                     ..Default::default()
                 };
                 runs::update_leased(&self.db, run_id, owner, change).await?;
@@ -303,6 +304,10 @@ impl Engine {
                     let retry = matches!(err, StepError::Transient(_)) && attempt < spec.max_attempts;
                     let txn = self.db.begin().await?;
                     steps::finish(&txn, &row, step_status::FAILED, Some(err.to_string())).await?;
+                    let run_error = match err {
+                        StepError::Transient(_) => format!("step {} failed after {attempt} attempts: {err}", spec.name),
+                        StepError::Permanent(_) => format!("step {} failed: {err}", spec.name),
+                    };
                     let change = if retry {
                         RunChange {
                             step_attempt: Some(i32::try_from(attempt).unwrap_or(i32::MAX)),
@@ -310,15 +315,9 @@ impl Engine {
                             ..Default::default()
                         }
                     } else {
-                        let error = match err {
-                            StepError::Transient(_) => {
-                                format!("step {} failed after {attempt} attempts: {err}", spec.name)
-                            }
-                            StepError::Permanent(_) => format!("step {} failed: {err}", spec.name),
-                        };
                         RunChange {
                             status: Some(status::FAILED),
-                            error: Some(error),
+                            error: Some(run_error.clone()),
                             add_attempt: true,
                             finished: true,
                             release_lease: true,
@@ -339,6 +338,9 @@ impl Engine {
                             &format!("step failed: {err}"),
                         )
                         .await?;
+                        if let Err(hook) = workflow.on_failure(&self.db, &run.input, &run_error).await {
+                            tracing::warn!(run_id, error = %hook, "recording a run's failure on its subject failed");
+                        }
                         return Ok(Outcome::Failed);
                     }
                     let delay = backoff(spec, attempt);

@@ -6,10 +6,12 @@
 //! with backoff, and hands a run whose worker died to another worker.
 
 pub mod canary;
+pub mod check_machine;
 pub mod context;
 pub mod definition;
 pub mod engine;
 pub mod error;
+pub mod ssh;
 
 pub use context::StepContext;
 pub use definition::{Registry, StepSpec, Workflow};

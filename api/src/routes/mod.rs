@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod create_tasks;
 pub mod health;
+pub mod machines;
 pub mod metrics;
 pub mod users;
 pub mod workflows;
@@ -21,6 +22,8 @@ pub enum ApiTags {
     Audit,
     /// Long-running operations and their progress.
     Workflows,
+    /// The machine inventory (SSH hosts).
+    Machines,
 }
 
 /// Every API of `/api/v1`, combined.
@@ -30,6 +33,7 @@ pub type Apis = (
     audit::AuditApi,
     workflows::WorkflowsApi,
     create_tasks::CreateTasksApi,
+    machines::MachinesApi,
 );
 
 pub fn apis() -> Apis {
@@ -39,5 +43,6 @@ pub fn apis() -> Apis {
         audit::AuditApi,
         workflows::WorkflowsApi,
         create_tasks::CreateTasksApi,
+        machines::MachinesApi,
     )
 }

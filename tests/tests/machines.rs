@@ -1,0 +1,297 @@
+//! Seed section 机器管理接口 against real sshd hosts: the check workflow,
+//! host-key pinning, secrets never returned nor stored in plaintext.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
+use taichu_tests::{TestApp, spawn_app};
+
+async fn wait_machine(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let m = app.get(&format!("/machines/{id}"), token).await.data().clone();
+        if m["status"] == status {
+            return m;
+        }
+        assert!(Instant::now() < deadline, "machine never became {status}: {m}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn wait_run(app: &TestApp, token: &str, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let run = app
+            .get(&format!("/workflows/{id}?log_limit=1000"), token)
+            .await
+            .data()
+            .clone();
+        if !matches!(run["status"].as_str(), Some("pending" | "running")) {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "check never finished: {run}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn machine(name: &str, host: &SshHost, auth: Value) -> Value {
+    let mut body = json!({"name": name, "ip": "127.0.0.1", "port": host.port, "username": TEST_USER, "role": "worker",
+                          "labels": {"zone": "a"}, "description": "test host"});
+    body.as_object_mut()
+        .expect("object")
+        .extend(auth.as_object().expect("object").clone());
+    body
+}
+
+/// Everything the database stores: the SQLite files (main and WAL) as bytes,
+/// or a full `pg_dump` of the PostgreSQL database.
+fn database_bytes(app: &TestApp) -> Vec<u8> {
+    if let Some(url) = app.env_var("DATABASE_URL") {
+        let out = std::process::Command::new("pg_dump")
+            .arg(url)
+            .output()
+            .expect("pg_dump");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        return out.stdout;
+    }
+    let mut all = Vec::new();
+    for name in ["taichu.db", "taichu.db-wal"] {
+        if let Ok(bytes) = std::fs::read(app.data_dir.path().join(name)) {
+            all.extend(bytes);
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn password_machine_is_checked_ready_and_its_secret_never_leaks() {
+    let Some(host) = SshHost::start() else { return };
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let created = app
+        .post(
+            "/machines",
+            &admin,
+            machine("node-1", &host, json!({"password": TEST_PASSWORD})),
+        )
+        .await;
+    let data = created.data().clone();
+    assert_eq!(data["status"], "pending");
+    assert_eq!(data["has_password"], true);
+    assert_eq!(data["has_private_key"], false);
+    assert!(!created.body.to_string().contains(TEST_PASSWORD));
+    let id = data["id"].as_str().expect("id").to_owned();
+
+    let run = wait_run(&app, &admin, data["check_workflow_id"].as_str().expect("run")).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["subject"], id.as_str());
+    let m = wait_machine(&app, &admin, &id, "ready").await;
+    assert!(
+        m["host_key_fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("SHA256:")),
+        "{m}"
+    );
+    assert!(m["hostname"].as_str().is_some_and(|h| !h.is_empty()));
+    assert!(m["cpu_cores"].as_i64().is_some_and(|c| c >= 1));
+    assert!(m["memory_bytes"].as_i64().is_some_and(|b| b > 0));
+    assert!(m["arch"].as_str().is_some_and(|a| !a.is_empty()));
+    assert!(m["last_check_at"].is_string());
+    let hostname = m["hostname"].as_str().expect("hostname");
+    let logged: Vec<&str> = run["logs"]
+        .as_array()
+        .expect("logs")
+        .iter()
+        .filter_map(|l| l["message"].as_str())
+        .collect();
+    assert!(
+        logged.contains(&hostname),
+        "remote stdout streamed into the run's log: {logged:?}"
+    );
+
+    for reply in [
+        app.get(&format!("/machines/{id}"), &admin).await,
+        app.get("/machines", &admin).await,
+    ] {
+        assert!(!reply.body.to_string().contains(TEST_PASSWORD));
+    }
+    let db = database_bytes(&app);
+    assert!(contains(&db, "node-1"), "the dump holds the machine row");
+    assert!(!contains(&db, TEST_PASSWORD), "the password is not stored in plaintext");
+}
+
+#[tokio::test]
+async fn key_machine_is_checked_ready() {
+    let Some(host) = SshHost::start() else { return };
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let created = app
+        .post(
+            "/machines",
+            &admin,
+            machine("node-k", &host, json!({"private_key": host.client_key})),
+        )
+        .await;
+    let id = created.data()["id"].as_str().expect("id").to_owned();
+    assert_eq!(created.data()["has_private_key"], true);
+    let m = wait_machine(&app, &admin, &id, "ready").await;
+    assert_eq!(m["has_password"], false);
+    let key_body = host.client_key.lines().nth(1).expect("key body line");
+    assert!(
+        !contains(&database_bytes(&app), key_body),
+        "the private key is not stored in plaintext"
+    );
+}
+
+#[tokio::test]
+async fn wrong_password_leaves_the_machine_unreachable_with_the_reason() {
+    let Some(host) = SshHost::start() else { return };
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let created = app
+        .post(
+            "/machines",
+            &admin,
+            machine("node-bad", &host, json!({"password": "not-the-password"})),
+        )
+        .await;
+    let id = created.data()["id"].as_str().expect("id").to_owned();
+    let run = wait_run(&app, &admin, created.data()["check_workflow_id"].as_str().expect("run")).await;
+    assert_eq!(run["status"], "failed");
+    assert_eq!(run["attempts"], 1, "authentication failures are not retried");
+    let m = wait_machine(&app, &admin, &id, "unreachable").await;
+    assert!(
+        m["status_message"]
+            .as_str()
+            .is_some_and(|s| s.contains("authentication failed")),
+        "{m}"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_host_key_is_refused_until_reset() {
+    let Some(mut host) = SshHost::start() else { return };
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = app
+        .post(
+            "/machines",
+            &admin,
+            machine("node-h", &host, json!({"password": TEST_PASSWORD})),
+        )
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let first = wait_machine(&app, &admin, &id, "ready").await["host_key_fingerprint"].clone();
+
+    host.replace_host_key();
+    let run = app
+        .post(&format!("/machines/{id}/check"), &admin, json!({}))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("run")
+        .to_owned();
+    let failed = wait_run(&app, &admin, &run).await;
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["attempts"], 1, "a changed host key is not retried: {failed}");
+    let m = wait_machine(&app, &admin, &id, "unreachable").await;
+    assert!(
+        m["status_message"]
+            .as_str()
+            .is_some_and(|s| s.contains("host key changed")),
+        "{m}"
+    );
+    assert_eq!(m["host_key_fingerprint"], first, "the pinned key is kept");
+
+    app.put(&format!("/machines/{id}"), &admin, json!({"reset_host_key": true}))
+        .await
+        .data();
+    let run = app
+        .post(&format!("/machines/{id}/check"), &admin, json!({}))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("run")
+        .to_owned();
+    assert_eq!(wait_run(&app, &admin, &run).await["status"], "completed");
+    let m = wait_machine(&app, &admin, &id, "ready").await;
+    assert_ne!(m["host_key_fingerprint"], first);
+}
+
+#[tokio::test]
+async fn input_is_validated_and_status_rules_hold() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let base = json!({"name": "m1", "ip": "10.0.0.1", "username": "root", "password": "pw", "role": "worker"});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    let cases = [
+        (with("ip", json!("10.0.0.256")), "ip"),
+        (with("ip", json!("host; rm -rf /")), "ip"),
+        (with("name", json!("bad name")), "name"),
+        (with("username", json!("root;id")), "username"),
+        (with("role", json!("master")), "role"),
+        (with("port", json!(0)), "port"),
+        (with("private_key", json!("not a key")), "private_key"),
+        (
+            json!({"name": "m1", "ip": "10.0.0.1", "username": "root", "role": "worker"}),
+            "password",
+        ),
+    ];
+    for (body, field) in cases {
+        let message = app.post("/machines", &admin, body.clone()).await.error(400);
+        assert!(message.contains(field), "{body} -> {message}");
+    }
+    assert_eq!(
+        app.get("/machines", &admin).await.data()["total"],
+        0,
+        "nothing half-written"
+    );
+
+    let ipv6 = app.post("/machines", &admin, with("ip", json!("::1"))).await;
+    let id = ipv6.data()["id"].as_str().expect("id").to_owned();
+    assert_eq!(ipv6.data()["port"], 22);
+    assert!(
+        app.post("/machines", &admin, base.clone())
+            .await
+            .error(409)
+            .contains("machine name")
+    );
+    assert!(
+        app.put(&format!("/machines/{id}/status"), &admin, json!({"status": "in-use"}))
+            .await
+            .error(400)
+            .contains("status")
+    );
+    assert_eq!(
+        app.put(
+            &format!("/machines/{id}/status"),
+            &admin,
+            json!({"status": "maintenance"})
+        )
+        .await
+        .data()["status"],
+        "maintenance"
+    );
+    let updated = app
+        .put(
+            &format!("/machines/{id}"),
+            &admin,
+            json!({"description": "rack 4", "labels": {"rack": "4"}}),
+        )
+        .await;
+    assert_eq!(updated.data()["labels"], json!({"rack": "4"}));
+    app.delete(&format!("/machines/{id}"), &admin).await.data();
+    app.get(&format!("/machines/{id}"), &admin).await.error(404);
+}
