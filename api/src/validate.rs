@@ -2,19 +2,24 @@
 
 use crate::error::ApiError;
 
-/// 3-64 characters of `A-Z a-z 0-9 _ . -`.
-pub fn username(value: &str) -> Result<(), ApiError> {
-    let ok = (3..=64).contains(&value.len())
+/// `min`-`max` characters of `A-Z a-z 0-9 _ . -`: account and machine names.
+pub fn name(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    let ok = (min..=max).contains(&value.len())
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if ok {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            "username: must be 3-64 characters of A-Z, a-z, 0-9, '_', '.', '-'",
-        ))
+        Err(ApiError::bad_request(format!(
+            "{field}: must be {min}-{max} characters of A-Z, a-z, 0-9, '_', '.', '-'"
+        )))
     }
+}
+
+/// Account names: 3-64 characters of `A-Z a-z 0-9 _ . -`.
+pub fn username(value: &str) -> Result<(), ApiError> {
+    name("username", value, 3, 64)
 }
 
 /// At least 8 characters (and at most 1024, to bound hashing work).

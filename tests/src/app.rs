@@ -291,6 +291,39 @@ impl TestApp {
         .expect("sign")
     }
 
+    /// Polls `GET path` until `done` holds for its `data`, or panics after `within`.
+    pub async fn poll(&self, path: &str, token: &str, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let data = self.get(path, token).await.data().clone();
+            if done(&data) {
+                return data;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "GET {path} not as awaited after {within:?}: {data}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Polls a workflow run until it is no longer pending or running.
+    pub async fn wait_run(&self, token: &str, id: &str, within: Duration) -> Value {
+        let path = format!("/workflows/{id}?log_limit=1000");
+        self.poll(&path, token, within, |run| {
+            !matches!(run["status"].as_str(), Some("pending" | "running"))
+        })
+        .await
+    }
+
+    /// The database this server uses (its SQLite file, or its PostgreSQL URL).
+    pub fn database_url(&self) -> String {
+        match self.env_var("DATABASE_URL") {
+            Some(url) => url.to_owned(),
+            None => format!("sqlite://{}?mode=rw", self.data_dir.path().join("taichu.db").display()),
+        }
+    }
+
     /// The server's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data_dir.path().join("taichu.log")).unwrap_or_default()

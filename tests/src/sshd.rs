@@ -150,6 +150,23 @@ impl SshHost {
         self.child = Some(child);
     }
 
+    /// Authorises one more client key, encrypted with `passphrase`; returns its private half.
+    pub fn add_client_key(&self, passphrase: &str) -> String {
+        let path = self
+            .dir
+            .path()
+            .join(format!("extra_key_{}", uuid::Uuid::new_v4().simple()));
+        run(Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", passphrase, "-C", "extra", "-f"])
+            .arg(&path));
+        let public = std::fs::read_to_string(path.with_extension("pub")).expect("public key");
+        let authorized = self.dir.path().join("authorized_keys");
+        let mut keys = std::fs::read_to_string(&authorized).expect("authorized_keys");
+        keys.push_str(&public);
+        std::fs::write(&authorized, keys).expect("authorized_keys");
+        std::fs::read_to_string(&path).expect("private key")
+    }
+
     /// A scratch directory the test account can write to.
     pub fn scratch(&self) -> String {
         use std::os::unix::fs::PermissionsExt;

@@ -1,38 +1,21 @@
 //! Seed section 机器管理接口 against real sshd hosts: the check workflow,
 //! host-key pinning, secrets never returned nor stored in plaintext.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
 use taichu_tests::{TestApp, spawn_app};
 
 async fn wait_machine(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let m = app.get(&format!("/machines/{id}"), token).await.data().clone();
-        if m["status"] == status {
-            return m;
-        }
-        assert!(Instant::now() < deadline, "machine never became {status}: {m}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.poll(&format!("/machines/{id}"), token, Duration::from_secs(60), |m| {
+        m["status"] == status
+    })
+    .await
 }
 
 async fn wait_run(app: &TestApp, token: &str, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let run = app
-            .get(&format!("/workflows/{id}?log_limit=1000"), token)
-            .await
-            .data()
-            .clone();
-        if !matches!(run["status"].as_str(), Some("pending" | "running")) {
-            return run;
-        }
-        assert!(Instant::now() < deadline, "check never finished: {run}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_run(token, id, Duration::from_secs(60)).await
 }
 
 fn machine(name: &str, host: &SshHost, auth: Value) -> Value {
@@ -230,7 +213,8 @@ async fn a_changed_host_key_is_refused_until_reset() {
 async fn input_is_validated_and_status_rules_hold() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let base = json!({"name": "m1", "ip": "10.0.0.1", "username": "root", "password": "pw", "role": "worker"});
+    let base =
+        json!({"name": "m1", "ip": "127.0.0.1", "port": 1, "username": "root", "password": "pw", "role": "worker"});
     let with = |k: &str, v: Value| {
         let mut b = base.clone();
         b[k] = v;
@@ -245,7 +229,7 @@ async fn input_is_validated_and_status_rules_hold() {
         (with("port", json!(0)), "port"),
         (with("private_key", json!("not a key")), "private_key"),
         (
-            json!({"name": "m1", "ip": "10.0.0.1", "username": "root", "role": "worker"}),
+            json!({"name": "m1", "ip": "127.0.0.1", "username": "root", "role": "worker"}),
             "password",
         ),
     ];
@@ -259,7 +243,10 @@ async fn input_is_validated_and_status_rules_hold() {
         "nothing half-written"
     );
 
-    let ipv6 = app.post("/machines", &admin, with("ip", json!("::1"))).await;
+    // Default port; a loopback address, as every address a test may contact.
+    let mut ipv6_body = with("ip", json!("::1"));
+    ipv6_body.as_object_mut().expect("object").remove("port");
+    let ipv6 = app.post("/machines", &admin, ipv6_body).await;
     let id = ipv6.data()["id"].as_str().expect("id").to_owned();
     assert_eq!(ipv6.data()["port"], 22);
     assert!(
@@ -294,4 +281,42 @@ async fn input_is_validated_and_status_rules_hold() {
     assert_eq!(updated.data()["labels"], json!({"rack": "4"}));
     app.delete(&format!("/machines/{id}"), &admin).await.data();
     app.get(&format!("/machines/{id}"), &admin).await.error(404);
+}
+
+#[tokio::test]
+async fn a_machine_in_use_by_a_cluster_cannot_be_deleted_or_re_statused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let body =
+        json!({"name": "used", "ip": "127.0.0.9", "port": 1, "username": "root", "password": "pw", "role": "worker"});
+    let id = app.post("/machines", &admin, body).await.data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // Cluster creation (a later workflow) marks machines this way.
+    let db = taichu_storage::connect(&app.database_url()).await.expect("database");
+    let machine = taichu_storage::repositories::machines::find(&db, &id)
+        .await
+        .expect("query")
+        .expect("row");
+    let mut row = taichu_storage::sea_orm::IntoActiveModel::into_active_model(machine);
+    row.status = taichu_storage::sea_orm::Set("in-use".to_owned());
+    row.cluster_id = taichu_storage::sea_orm::Set(Some("0193a9f6-0000-7000-8000-0000000000c1".to_owned()));
+    taichu_storage::repositories::machines::save(&db, row)
+        .await
+        .expect("save");
+
+    assert!(
+        app.delete(&format!("/machines/{id}"), &admin)
+            .await
+            .error(409)
+            .contains("in use")
+    );
+    app.put(&format!("/machines/{id}/status"), &admin, json!({"status": "ready"}))
+        .await
+        .error(409);
+    assert_eq!(
+        app.get(&format!("/machines/{id}"), &admin).await.data()["status"],
+        "in-use"
+    );
 }

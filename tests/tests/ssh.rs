@@ -70,6 +70,27 @@ async fn password_and_key_logins_stream_output_and_exit_status() {
 }
 
 #[tokio::test]
+async fn a_passphrase_protected_key_needs_its_passphrase() {
+    let Some(host) = SshHost::start() else { return };
+    let pem = host.add_client_key("open sesame");
+    let with = SshAuth::Key {
+        pem: pem.clone(),
+        passphrase: Some("open sesame".into()),
+    };
+    SshSession::connect(&target(&host, with))
+        .await
+        .expect("login with passphrase")
+        .close()
+        .await;
+    let without = SshAuth::Key { pem, passphrase: None };
+    let err = SshSession::connect(&target(&host, without))
+        .await
+        .expect_err("no passphrase");
+    assert!(matches!(err, SshError::BadKey(_)), "{err:?}");
+    assert!(matches!(StepError::from(err), StepError::Permanent(_)));
+}
+
+#[tokio::test]
 async fn wrong_password_is_a_permanent_auth_failure() {
     let Some(host) = SshHost::start() else { return };
     let err = SshSession::connect(&target(&host, SshAuth::Password("wrong".into())))

@@ -13,19 +13,8 @@ use taichu_tests::{TestApp, spawn_app};
 
 /// Polls `GET /workflows/{id}` until `done` holds.
 async fn wait_run(app: &TestApp, token: &str, id: &str, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let run = app
-            .get(&format!("/workflows/{id}?log_limit=1000"), token)
-            .await
-            .data()
-            .clone();
-        if done(&run) {
-            return run;
-        }
-        assert!(Instant::now() < deadline, "run {id} not done after {within:?}: {run}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.poll(&format!("/workflows/{id}?log_limit=1000"), token, within, done)
+        .await
 }
 
 fn finished(run: &Value) -> bool {
@@ -230,7 +219,7 @@ async fn runs_survive_a_killed_worker_process() {
         assert_eq!(run["status"], "completed", "{run}");
     }
 
-    let db = taichu_storage::connect(&database_url(&app)).await.expect("database");
+    let db = taichu_storage::connect(&app.database_url()).await.expect("database");
     let mut abandoned_total = 0;
     for id in &ids {
         let steps = workflow_steps::list(&db, id).await.expect("steps");
@@ -263,11 +252,4 @@ async fn runs_survive_a_killed_worker_process() {
         );
     }
     assert!(abandoned_total >= 1, "the kill landed while steps were running");
-}
-
-fn database_url(app: &TestApp) -> String {
-    match app.env_var("DATABASE_URL") {
-        Some(url) => url.to_owned(),
-        None => format!("sqlite://{}?mode=rw", app.data_dir.path().join("taichu.db").display()),
-    }
 }

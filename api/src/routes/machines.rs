@@ -157,17 +157,7 @@ pub struct MachineStatusRequest {
 }
 
 fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(
-            "name: must be 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'",
-        ))
-    }
+    validate::name("name", name, 1, 64)
 }
 
 fn check_ip(ip: &str) -> Result<String, ApiError> {
