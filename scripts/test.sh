@@ -10,6 +10,8 @@ ensure_nextest
 ensure_postgres
 ensure_redis
 ensure_sshd
+cleanup_test_netns
+trap cleanup_test_netns EXIT
 
 # Nothing may be skipped here: a missing server fails the run.
 export TAICHU_TEST_REQUIRE=all

@@ -73,3 +73,11 @@ ensure_sshd() {
   fi
   echo 'taichutest:taichu-ssh-test-pw' | chpasswd
 }
+
+# Network namespaces a killed test run may have left behind (tests delete their own).
+cleanup_test_netns() {
+  command -v ip >/dev/null 2>&1 || return 0
+  for ns in $(ip netns list 2>/dev/null | awk '/^taichu-/ {print $1}'); do
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}

@@ -20,7 +20,10 @@ const SSHD: &str = "/usr/sbin/sshd";
 pub struct SshHost {
     child: Option<Child>,
     dir: tempfile::TempDir,
+    /// Address to connect to: 127.0.0.1, or the host's own address in its namespace.
+    pub ip: String,
     pub port: u16,
+    netns: Option<String>,
     /// OpenSSH-format private key authorised for [`TEST_USER`].
     pub client_key: String,
 }
@@ -68,21 +71,98 @@ impl SshHost {
         let mut host = Self {
             child: None,
             dir,
+            ip: "127.0.0.1".into(),
             port: 0,
+            netns: None,
             client_key,
         };
         host.launch();
         Some(host)
     }
 
+    /// Starts one in a network namespace of its own, joined to this one by a
+    /// veth pair, at its own address 10.77.x.y port 22: a distinct host on a
+    /// network the test owns. `None` (after `skip`) where namespaces are not permitted.
+    pub fn start_in_netns() -> Option<Self> {
+        let probe = format!("taichu-probe-{}", std::process::id());
+        let permitted = Command::new("ip")
+            .args(["netns", "add", &probe])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !permitted {
+            crate::skip("network namespaces (ip netns)");
+            return None;
+        }
+        let _ = Command::new("ip").args(["netns", "del", &probe]).status();
+        let mut host = Self::start()?;
+        host.stop();
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let ns = format!("taichu-{}", &tag[..10]);
+        let (outer, inner) = (format!("tv{}a", &tag[..8]), format!("tv{}b", &tag[..8]));
+        let n = u32::from_str_radix(&tag[..4], 16).expect("hex") % (256 * 64);
+        let (third, fourth) = (n / 64, (n % 64) * 4);
+        let (outer_ip, inner_ip) = (
+            format!("10.77.{third}.{}", fourth + 1),
+            format!("10.77.{third}.{}", fourth + 2),
+        );
+        run(Command::new("ip").args(["netns", "add", &ns]));
+        host.netns = Some(ns.clone());
+        run(Command::new("ip").args(["link", "add", &outer, "type", "veth", "peer", "name", &inner]));
+        run(Command::new("ip").args(["link", "set", &inner, "netns", &ns]));
+        run(Command::new("ip").args(["addr", "add", &format!("{outer_ip}/30"), "dev", &outer]));
+        run(Command::new("ip").args(["link", "set", &outer, "up"]));
+        let inner_cidr = format!("{inner_ip}/30");
+        for args in [
+            vec!["link", "set", "lo", "up"],
+            vec!["addr", "add", inner_cidr.as_str(), "dev", inner.as_str()],
+            vec!["link", "set", inner.as_str(), "up"],
+        ] {
+            run(Command::new("ip").args(["netns", "exec", &ns, "ip"]).args(args));
+        }
+        host.ip = inner_ip;
+        host.port = 22;
+        host.spawn_sshd();
+        Some(host)
+    }
+
+    /// Runs sshd (inside the namespace, if any) and waits until it accepts.
+    fn spawn_sshd(&mut self) {
+        let config = self.config();
+        let mut cmd = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, SSHD]);
+                c
+            }
+            None => Command::new(SSHD),
+        };
+        let child = cmd
+            .args(["-D", "-e", "-f"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(self.dir.path().join("sshd.log")).expect("log"))
+            .spawn()
+            .expect("start sshd");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect((self.ip.as_str(), self.port)).is_err() {
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default();
+                panic!("sshd at {}:{} did not start: {log}", self.ip, self.port);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn config(&self) -> PathBuf {
         let d = self.dir.path().display();
         let text = format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+            "Port {port}\nListenAddress {ip}\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
              AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPasswordAuthentication yes\n\
              KbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin no\nAllowUsers {TEST_USER}\n\
              MaxStartups 100\nLogLevel ERROR\n",
-            port = self.port
+            port = self.port,
+            ip = self.ip
         );
         let path = self.dir.path().join("sshd_config");
         std::fs::write(&path, text).expect("sshd_config");
@@ -133,21 +213,7 @@ impl SshHost {
     pub fn replace_host_key(&mut self) {
         self.stop();
         keygen(&self.dir.path().join("host_key"), "host-2");
-        let port = self.port;
-        let config = self.config();
-        let child = Command::new(SSHD)
-            .args(["-D", "-e", "-f"])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("restart sshd");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "sshd did not come back");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.child = Some(child);
+        self.spawn_sshd();
     }
 
     /// Authorises one more client key, encrypted with `passphrase`; returns its private half.
@@ -182,5 +248,9 @@ impl SshHost {
 impl Drop for SshHost {
     fn drop(&mut self) {
         self.stop();
+        if let Some(ns) = self.netns.take() {
+            // Deleting the namespace deletes its veth end, and with it the peer.
+            let _ = Command::new("ip").args(["netns", "del", &ns]).status();
+        }
     }
 }

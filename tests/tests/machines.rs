@@ -19,7 +19,7 @@ async fn wait_run(app: &TestApp, token: &str, id: &str) -> Value {
 }
 
 fn machine(name: &str, host: &SshHost, auth: Value) -> Value {
-    let mut body = json!({"name": name, "ip": "127.0.0.1", "port": host.port, "username": TEST_USER, "role": "worker",
+    let mut body = json!({"name": name, "ip": host.ip, "port": host.port, "username": TEST_USER, "role": "worker",
                           "labels": {"zone": "a"}, "description": "test host"});
     body.as_object_mut()
         .expect("object")
@@ -319,4 +319,31 @@ async fn a_machine_in_use_by_a_cluster_cannot_be_deleted_or_re_statused() {
         app.get(&format!("/machines/{id}"), &admin).await.data()["status"],
         "in-use"
     );
+}
+
+#[tokio::test]
+async fn machines_on_distinct_hosts_are_told_apart() {
+    let (Some(a), Some(b)) = (SshHost::start_in_netns(), SshHost::start_in_netns()) else {
+        return;
+    };
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut seen = Vec::new();
+    for (name, host) in [("ns-a", &a), ("ns-b", &b)] {
+        let id = app
+            .post(
+                "/machines",
+                &admin,
+                machine(name, host, json!({"password": TEST_PASSWORD})),
+            )
+            .await
+            .data()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let m = wait_machine(&app, &admin, &id, "ready").await;
+        assert_eq!(m["ip"], host.ip.as_str());
+        seen.push(m["host_key_fingerprint"].clone());
+    }
+    assert_ne!(seen[0], seen[1], "each host pinned its own key");
 }

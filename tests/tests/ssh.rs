@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 fn target(host: &SshHost, auth: SshAuth) -> SshTarget {
     SshTarget {
-        host: "127.0.0.1".into(),
+        host: host.ip.clone(),
         port: host.port,
         username: TEST_USER.into(),
         auth,
@@ -274,4 +274,25 @@ async fn a_200_mb_file_round_trips_with_equal_sha256_in_bounded_memory() {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn distinct_hosts_in_network_namespaces() {
+    let (Some(a), Some(b)) = (SshHost::start_in_netns(), SshHost::start_in_netns()) else {
+        return;
+    };
+    assert_ne!(a.ip, b.ip);
+    let mut fingerprints = Vec::new();
+    for host in [&a, &b] {
+        let session = SshSession::connect(&target(host, password())).await.expect("login");
+        let out = session
+            .exec(&RemoteCommand::script("echo $SSH_CONNECTION"), T, &Discard)
+            .await
+            .expect("exec");
+        let server_ip = out.stdout.split_whitespace().nth(2).expect("server address").to_owned();
+        assert_eq!(server_ip, host.ip, "the session landed on the host at its own address");
+        fingerprints.push(session.fingerprint().to_owned());
+        session.close().await;
+    }
+    assert_ne!(fingerprints[0], fingerprints[1]);
 }
