@@ -253,3 +253,26 @@ async fn runs_survive_a_killed_worker_process() {
     }
     assert!(abandoned_total >= 1, "the kill landed while steps were running");
 }
+
+#[tokio::test]
+async fn readiness_reports_a_lost_queue() {
+    let Some(redis) = RedisServer::start() else { return };
+    let queue = redis.url();
+    let app = spawn("serve", &[("QUEUE_URL", queue.as_str())]);
+    let url = format!("{}/readyz", app.base);
+    let ready: Value = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ready["data"]["queue"], "ok", "{ready}");
+    drop(redis);
+    let reply = TestApp::reply(app.client.get(&url).send().await.expect("sent")).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.body["message"], "queue unavailable");
+    assert_eq!(reply.body["data"]["database"], "ok");
+}

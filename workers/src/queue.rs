@@ -113,4 +113,21 @@ impl RunQueue for Queue {
         };
         pushed.map_err(WorkflowError::Queue)
     }
+
+    async fn ping(&self) -> Result<(), WorkflowError> {
+        match self {
+            // The SQLite queue is a table of the application database, checked on its own.
+            Queue::Sqlite(_) => Ok(()),
+            Queue::Redis(storage) => {
+                let mut conn = storage.clone().get_connection().clone();
+                let command = redis::cmd("PING");
+                let ping = command.query_async::<String>(&mut conn);
+                match tokio::time::timeout(Duration::from_secs(2), ping).await {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(err)) => Err(WorkflowError::Queue(err.to_string())),
+                    Err(_) => Err(WorkflowError::Queue("redis did not answer PING within 2 s".into())),
+                }
+            }
+        }
+    }
 }

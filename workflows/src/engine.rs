@@ -26,6 +26,8 @@ use crate::error::{Result, StepError, WorkflowError};
 #[async_trait]
 pub trait RunQueue: Send + Sync + std::fmt::Debug {
     async fn enqueue(&self, run_id: &str) -> Result<()>;
+    /// Whether the queue answers (for readiness checks).
+    async fn ping(&self) -> Result<()>;
 }
 
 /// Timing of leases.

@@ -12,19 +12,28 @@ pub fn healthz() -> Json<serde_json::Value> {
     Json(json!({"code": 0, "message": "success", "data": {"status": "ok"}}))
 }
 
+/// 200 when the database and the queue answer; 503 naming what does not.
 #[handler]
 pub async fn readyz(state: Data<&AppState>) -> Response {
-    match taichu_storage::db::ping(&state.db).await {
-        Ok(()) => {
-            let backend = format!("{:?}", state.db.get_database_backend()).to_lowercase();
-            let data = json!({"database": "ok", "backend": backend});
-            Json(json!({"code": 0, "message": "success", "data": data})).into_response()
-        }
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            Json(json!({"code": 503, "message": "database unavailable", "data": {"database": "unavailable"}}))
-                .with_status(StatusCode::SERVICE_UNAVAILABLE)
-                .into_response()
-        }
+    let database = taichu_storage::db::ping(&state.db).await;
+    let queue = state.engine.queue().ping().await;
+    let backend = format!("{:?}", state.db.get_database_backend()).to_lowercase();
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let data = json!({"database": word(database.is_ok()), "queue": word(queue.is_ok()), "backend": backend});
+    if let (Ok(()), Ok(())) = (&database, &queue) {
+        return Json(json!({"code": 0, "message": "success", "data": data})).into_response();
     }
+    let mut failing = Vec::new();
+    if let Err(err) = database {
+        tracing::warn!(error = %err, "readiness: database unavailable");
+        failing.push("database");
+    }
+    if let Err(err) = queue {
+        tracing::warn!(error = %err, "readiness: queue unavailable");
+        failing.push("queue");
+    }
+    let message = format!("{} unavailable", failing.join(" and "));
+    Json(json!({"code": 503, "message": message, "data": data}))
+        .with_status(StatusCode::SERVICE_UNAVAILABLE)
+        .into_response()
 }
