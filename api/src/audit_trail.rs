@@ -180,13 +180,18 @@ pub async fn record<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
     let details = attempted
         .filter(|_| !status.is_success())
         .map(|name| format!("failed login for username '{name}'"));
+    // A cluster's own creation belongs to its trail.
+    let cluster_id = match (&target.cluster_id, target.resource_type.as_str()) {
+        (None, "cluster") => resource_id.clone(),
+        (id, _) => id.clone(),
+    };
     let row = NewAudit {
         user_id,
         username,
         action: target.action,
         resource_type: target.resource_type,
         resource_id,
-        cluster_id: target.cluster_id,
+        cluster_id,
         details,
         success: status.is_success(),
         status_code: status.as_u16(),
@@ -199,7 +204,8 @@ pub async fn record<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
     Ok(resp)
 }
 
-fn client_addr(addr: &RemoteAddr) -> Option<String> {
+/// The client's IP address, as recorded in audit rows.
+pub fn client_addr(addr: &RemoteAddr) -> Option<String> {
     addr.as_socket_addr().map(|a| a.ip().to_string())
 }
 

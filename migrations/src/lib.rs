@@ -8,6 +8,7 @@ mod m20261124_000002_tokens;
 mod m20261124_000003_audit_logs;
 mod m20261124_000004_workflows;
 mod m20261124_000005_machines;
+mod m20261124_000006_clusters;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_audit_logs::Migration),
             Box::new(m20261124_000004_workflows::Migration),
             Box::new(m20261124_000005_machines::Migration),
+            Box::new(m20261124_000006_clusters::Migration),
         ]
     }
 }

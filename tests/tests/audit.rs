@@ -1,6 +1,5 @@
 //! Seed section 审计接口: mutations are recorded with the caller taken from the token.
 
-use reqwest::Method;
 use serde_json::{Value, json};
 use taichu_tests::{TestApp, spawn_app};
 
@@ -139,13 +138,14 @@ async fn filters_by_user_action_type_and_time() {
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(stamps, sorted);
 
-    let cluster = app
-        .request(
-            Method::GET,
-            "/clusters/0193a9f6-0000-7000-8000-00000000abcd/audit",
-            Some(&admin),
-            None,
-        )
+    let created = app
+        .post("/clusters", &admin, serde_json::json!({"name": "audited"}))
         .await;
-    assert_eq!(cluster.data()["total"], 0);
+    let cluster_id = created.data()["id"].as_str().expect("id").to_owned();
+    let trail = app.get(&format!("/clusters/{cluster_id}/audit"), &admin).await;
+    assert_eq!(trail.data()["total"], 1, "{}", trail.body);
+    assert_eq!(trail.data()["audit_logs"][0]["action"], "CREATE_CLUSTER");
+    app.get("/clusters/0193a9f6-0000-7000-8000-00000000abcd/audit", &admin)
+        .await
+        .error(404);
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem::Request;
-use poem::web::{Data, RemoteAddr};
+use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 use taichu_storage::PageRequest;
@@ -152,7 +152,7 @@ impl AuditApi {
             details: body.details,
             success: true,
             status_code: 200,
-            client_addr: client_ip(req.remote_addr()),
+            client_addr: crate::audit_trail::client_addr(req.remote_addr()),
             user_agent: req
                 .headers()
                 .get("user-agent")
@@ -172,14 +172,11 @@ impl AuditApi {
         page: Query<Option<u64>>,
         limit: Query<Option<u64>>,
     ) -> ApiResult<AuditLogList> {
+        let cluster = super::clusters::load_cluster(&state, &id).await?;
         let filter = AuditFilter {
-            cluster_id: Some(id.0),
+            cluster_id: Some(cluster.id),
             ..Default::default()
         };
         list_page(&state, filter, page.0, limit.0).await
     }
-}
-
-fn client_ip(addr: &RemoteAddr) -> Option<String> {
-    addr.as_socket_addr().map(|a| a.ip().to_string())
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clusters;
 pub mod create_tasks;
 pub mod health;
 pub mod machines;
@@ -24,6 +25,8 @@ pub enum ApiTags {
     Workflows,
     /// The machine inventory (SSH hosts).
     Machines,
+    /// Registered clusters and their topology.
+    Clusters,
 }
 
 /// Every API of `/api/v1`, combined.
@@ -34,6 +37,7 @@ pub type Apis = (
     workflows::WorkflowsApi,
     create_tasks::CreateTasksApi,
     machines::MachinesApi,
+    clusters::ClustersApi,
 );
 
 pub fn apis() -> Apis {
@@ -44,5 +48,6 @@ pub fn apis() -> Apis {
         workflows::WorkflowsApi,
         create_tasks::CreateTasksApi,
         machines::MachinesApi,
+        clusters::ClustersApi,
     )
 }

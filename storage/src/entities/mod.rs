@@ -1,6 +1,7 @@
 //! One sea-orm entity per table.
 
 pub mod audit_logs;
+pub mod clusters;
 pub mod machines;
 pub mod refresh_tokens;
 pub mod revoked_tokens;

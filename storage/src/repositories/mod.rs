@@ -1,6 +1,7 @@
 //! One module of queries per resource.
 
 pub mod audit;
+pub mod clusters;
 pub mod machines;
 pub mod tokens;
 pub mod users;

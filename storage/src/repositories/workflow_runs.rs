@@ -279,3 +279,13 @@ pub async fn count_finished(db: &impl ConnectionTrait, ids: &[String]) -> Result
     }
     Ok(finished)
 }
+
+/// The active runs whose subject is `subject` (a cluster, a machine).
+pub async fn active_for_subject(db: &impl ConnectionTrait, subject: &str) -> Result<Vec<Model>> {
+    Ok(Entity::find()
+        .filter(Column::Subject.eq(subject))
+        .filter(Column::Status.is_in(status::ACTIVE))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?)
+}

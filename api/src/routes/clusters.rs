@@ -1,0 +1,230 @@
+//! Seed section 集群接口 and 拓扑接口: the cluster registry.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::{Object, OpenApi};
+use taichu_storage::PageRequest;
+use taichu_storage::entities::clusters::Model;
+use taichu_storage::repositories::clusters::{self, ClusterFilter, NewCluster};
+use taichu_storage::repositories::workflow_runs;
+
+use super::ApiTags;
+use crate::auth::BearerAuth;
+use crate::envelope::{MessageData, ok};
+use crate::error::{ApiError, ApiResult};
+use crate::payload::JsonBody;
+use crate::state::AppState;
+use crate::validate;
+
+/// A cluster as the API shows it (the kubeconfig only as `has_kubeconfig`).
+#[derive(Debug, Object)]
+pub struct ClusterView {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub provider: Option<String>,
+    pub region: Option<String>,
+    pub version: Option<String>,
+    pub node_count: i32,
+    /// `pending`, `creating`, `running`, `healthy`, `unhealthy`, `unreachable`, `deleting`.
+    pub status: String,
+    pub status_message: Option<String>,
+    pub api_server: Option<String>,
+    pub has_kubeconfig: bool,
+    pub created_by: Option<String>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Model> for ClusterView {
+    fn from(m: Model) -> Self {
+        Self {
+            has_kubeconfig: m.kubeconfig_enc.is_some(),
+            id: m.id,
+            name: m.name,
+            description: m.description,
+            provider: m.provider,
+            region: m.region,
+            version: m.version,
+            node_count: m.node_count,
+            status: m.status,
+            status_message: m.status_message,
+            api_server: m.api_server,
+            created_by: m.created_by,
+            last_seen_at: m.last_seen_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct ClusterList {
+    pub clusters: Vec<ClusterView>,
+    pub total: u64,
+}
+
+/// One cluster in the topology.
+#[derive(Debug, Object)]
+pub struct TopologyCluster {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub node_count: i32,
+    pub version: Option<String>,
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct Topology {
+    pub clusters: Vec<TopologyCluster>,
+}
+
+/// Register a cluster record.
+#[derive(Debug, Object, serde::Deserialize)]
+pub struct CreateClusterRequest {
+    /// Unique; 1-64 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
+    pub name: String,
+    pub description: Option<String>,
+    pub provider: Option<String>,
+    pub region: Option<String>,
+    /// Kubernetes version, e.g. `v1.33.1`.
+    pub version: Option<String>,
+    #[serde(default)]
+    pub node_count: Option<i32>,
+    /// Base64 kubeconfig. Importing a live cluster is not available in this
+    /// version; a request carrying one is refused rather than ignored.
+    #[oai(write_only)]
+    pub kubeconfig: Option<String>,
+}
+
+/// Loads a cluster, or 404. Every `/clusters/{id}/...` route checks this first.
+pub async fn load_cluster(state: &AppState, id: &str) -> Result<Model, ApiError> {
+    clusters::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("cluster"))
+}
+
+#[derive(Debug)]
+pub struct ClustersApi;
+
+#[OpenApi(tag = "ApiTags::Clusters")]
+impl ClustersApi {
+    /// Register a cluster record (status `pending`).
+    #[oai(path = "/clusters", method = "post")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: JsonBody<CreateClusterRequest>,
+    ) -> ApiResult<ClusterView> {
+        let b = body.0;
+        validate::name("name", &b.name, 1, 64)?;
+        for (field, value, max) in [
+            ("description", &b.description, 1024),
+            ("provider", &b.provider, 64),
+            ("region", &b.region, 64),
+        ] {
+            if let Some(v) = value {
+                validate::text(field, v, max)?;
+            }
+        }
+        if let Some(v) = &b.version {
+            validate::token("version", v, 32)?;
+        }
+        let node_count = b.node_count.unwrap_or(0);
+        if !(0..=10_000).contains(&node_count) {
+            return Err(ApiError::bad_request("node_count: must be between 0 and 10000"));
+        }
+        if b.kubeconfig.is_some() {
+            return Err(ApiError::bad_request(
+                "kubeconfig: importing a live cluster is not available in this version",
+            ));
+        }
+        let new = NewCluster {
+            name: b.name,
+            description: b.description,
+            provider: b.provider,
+            region: b.region,
+            version: b.version,
+            node_count,
+            created_by: Some(auth.0.username.clone()),
+        };
+        Ok(ok(clusters::create(&state.db, new).await?.into()))
+    }
+
+    /// List clusters, filtered by status, provider, or part of the name.
+    #[oai(path = "/clusters", method = "get")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each query filter is its own documented parameter"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        status: Query<Option<String>>,
+        provider: Query<Option<String>>,
+        search: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<ClusterList> {
+        let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
+        let filter = ClusterFilter {
+            status: status.0,
+            provider: provider.0,
+            search: search.0,
+        };
+        let found = clusters::list(&state.db, filter, page).await?;
+        Ok(ok(ClusterList {
+            clusters: found.items.into_iter().map(Into::into).collect(),
+            total: found.total,
+        }))
+    }
+
+    /// Every cluster with its status, size and version.
+    #[oai(path = "/clusters/topology", method = "get")]
+    async fn topology(&self, state: Data<&AppState>, _auth: BearerAuth) -> ApiResult<Topology> {
+        let clusters = clusters::all(&state.db)
+            .await?
+            .into_iter()
+            .map(|c| TopologyCluster {
+                id: c.id,
+                name: c.name,
+                status: c.status,
+                node_count: c.node_count,
+                version: c.version,
+                provider: c.provider,
+            })
+            .collect();
+        Ok(ok(Topology { clusters }))
+    }
+
+    /// One cluster.
+    #[oai(path = "/clusters/:id", method = "get")]
+    async fn get(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<String>) -> ApiResult<ClusterView> {
+        Ok(ok(load_cluster(&state, &id).await?.into()))
+    }
+
+    /// Remove a cluster's records (admin or its creator). The cluster itself
+    /// is not touched. Refused while an operation runs on it.
+    #[oai(path = "/clusters/:id", method = "delete")]
+    async fn delete(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<MessageData> {
+        let cluster = load_cluster(&state, &id).await?;
+        if !auth.0.is_admin() && cluster.created_by.as_deref() != Some(auth.0.username.as_str()) {
+            return Err(ApiError::forbidden(
+                "only an admin or the cluster's creator may delete it",
+            ));
+        }
+        if let Some(run) = workflow_runs::active_for_subject(&state.db, &cluster.id).await?.first() {
+            return Err(ApiError::conflict(format!(
+                "{} {} is running on this cluster",
+                run.kind, run.id
+            )));
+        }
+        clusters::delete(&state.db, &cluster.id).await?;
+        Ok(ok(MessageData::new("cluster records deleted")))
+    }
+}
