@@ -50,6 +50,8 @@ pub fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     telemetry::init(cli.log_format);
+    // kube's rustls needs a process-wide crypto provider before the first client.
+    taichu_workflows::kube::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {

@@ -1,6 +1,7 @@
 //! Test support: start the real `taichu` program on a free port with a fresh
 //! data dir (and, when asked, a fresh PostgreSQL database), and talk HTTP to it.
 
+pub mod apiserver;
 pub mod app;
 pub mod engine;
 pub mod postgres;

@@ -14,6 +14,7 @@ use taichu_storage::Database;
 use taichu_storage::secrets::SecretBox;
 use taichu_workflows::canary::Canary;
 use taichu_workflows::check_machine::CheckMachine;
+use taichu_workflows::import_cluster::ImportCluster;
 use taichu_workflows::{Engine, EngineConfig, Registry};
 use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken as Shutdown;
@@ -29,7 +30,10 @@ pub enum WorkerError {
 
 /// Every workflow this build knows; `secrets` opens stored credentials.
 pub fn registry(secrets: SecretBox) -> Registry {
-    Registry::new().register(Canary).register(CheckMachine::new(secrets))
+    Registry::new()
+        .register(Canary)
+        .register(CheckMachine::new(secrets.clone()))
+        .register(ImportCluster::new(secrets))
 }
 
 /// Builds the engine over `db` and `queue`.

@@ -11,6 +11,8 @@ pub mod context;
 pub mod definition;
 pub mod engine;
 pub mod error;
+pub mod import_cluster;
+pub mod kube;
 pub mod ssh;
 
 pub use context::StepContext;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clusters;
 pub mod create_tasks;
 pub mod health;
+pub mod imports;
 pub mod machines;
 pub mod metrics;
 pub mod users;
@@ -38,6 +39,7 @@ pub type Apis = (
     create_tasks::CreateTasksApi,
     machines::MachinesApi,
     clusters::ClustersApi,
+    imports::ImportsApi,
 );
 
 pub fn apis() -> Apis {
@@ -49,5 +51,6 @@ pub fn apis() -> Apis {
         create_tasks::CreateTasksApi,
         machines::MachinesApi,
         clusters::ClustersApi,
+        imports::ImportsApi,
     )
 }

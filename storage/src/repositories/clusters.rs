@@ -111,3 +111,23 @@ pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<bool> {
     // Audit rows stay: the trail outlives what it describes.
     Ok(Entity::delete_by_id(id.to_owned()).exec(db).await?.rows_affected > 0)
 }
+
+/// Saves a changed row, stamping `updated_at`.
+pub async fn save(db: &impl ConnectionTrait, mut row: ActiveModel) -> Result<Model> {
+    row.updated_at = Set(Utc::now());
+    row.update(db).await.map_err(|e| conflict_on_unique(e, "cluster name"))
+}
+
+/// Registers a cluster being imported: its encrypted kubeconfig and API server.
+pub async fn create_imported(
+    db: &impl ConnectionTrait,
+    new: NewCluster,
+    kubeconfig_enc: String,
+    api_server: String,
+) -> Result<Model> {
+    let created = create(db, new).await?;
+    let mut row: ActiveModel = created.into();
+    row.kubeconfig_enc = Set(Some(kubeconfig_enc));
+    row.api_server = Set(Some(api_server));
+    save(db, row).await
+}

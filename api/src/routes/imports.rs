@@ -1,0 +1,179 @@
+//! Seed section 导入接口: importing an existing cluster from its kubeconfig.
+//! The kubeconfig is checked here (400 before anything is written), stored
+//! encrypted on the cluster, and never returned.
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::{Object, OpenApi};
+use taichu_storage::PageRequest;
+use taichu_storage::entities::workflow_runs;
+use taichu_storage::repositories::clusters::{self, NewCluster};
+use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
+use taichu_workflows::import_cluster::{ImportCluster, ImportClusterInput};
+use taichu_workflows::kube;
+
+use super::ApiTags;
+use super::workflows::{load_run, log_text};
+use crate::auth::BearerAuth;
+use crate::envelope::ok;
+use crate::error::{ApiError, ApiResult};
+use crate::payload::JsonBody;
+use crate::state::AppState;
+use crate::validate;
+
+#[derive(Debug, Object, serde::Deserialize)]
+pub struct ImportClusterRequest {
+    /// Unique; 1-64 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
+    pub name: String,
+    pub description: Option<String>,
+    /// The kubeconfig, base64-encoded.
+    #[oai(write_only)]
+    pub kubeconfig: String,
+    pub provider: Option<String>,
+}
+
+/// An import: a view of an `import_cluster` run.
+#[derive(Debug, Object)]
+pub struct ImportView {
+    /// The import's id (its workflow run).
+    pub id: String,
+    pub cluster_id: Option<String>,
+    pub cluster_name: Option<String>,
+    /// `pending`, `running`, `completed`, `failed` or `cancelled`.
+    pub status: String,
+    pub progress: i32,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Object)]
+pub struct ImportList {
+    pub imports: Vec<ImportView>,
+    pub total: u64,
+}
+
+/// An import's status with its log.
+#[derive(Debug, Object)]
+pub struct ImportStatus {
+    #[oai(flatten)]
+    pub import: ImportView,
+    /// The run's log, one line per entry.
+    pub logs: String,
+}
+
+impl From<&workflow_runs::Model> for ImportView {
+    fn from(run: &workflow_runs::Model) -> Self {
+        let input: Option<ImportClusterInput> = serde_json::from_str(&run.input).ok();
+        Self {
+            id: run.id.clone(),
+            cluster_id: input.as_ref().map(|i| i.cluster_id.clone()),
+            cluster_name: input.map(|i| i.cluster_name),
+            status: run.status.clone(),
+            progress: run.progress,
+            error: run.error.clone(),
+            created_at: run.created_at,
+            completed_at: run.finished_at,
+        }
+    }
+}
+
+fn decode_kubeconfig(encoded: &str) -> Result<(String, kube::KubeconfigSummary), ApiError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| ApiError::bad_request("kubeconfig: not valid base64"))?;
+    let yaml = String::from_utf8(bytes).map_err(|_| ApiError::bad_request("kubeconfig: not UTF-8 text"))?;
+    let summary = kube::inspect(&yaml).map_err(|e| ApiError::bad_request(format!("kubeconfig: {e}")))?;
+    Ok((yaml, summary))
+}
+
+#[derive(Debug)]
+pub struct ImportsApi;
+
+#[OpenApi(tag = "ApiTags::Clusters")]
+impl ImportsApi {
+    /// Import a cluster from a base64 kubeconfig; an `import_cluster` run
+    /// connects to it and registers it.
+    #[oai(path = "/clusters/import", method = "post")]
+    async fn import(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: JsonBody<ImportClusterRequest>,
+    ) -> ApiResult<ImportView> {
+        let b = body.0;
+        validate::name("name", &b.name, 1, 64)?;
+        if let Some(d) = &b.description {
+            validate::text("description", d, 1024)?;
+        }
+        if let Some(p) = &b.provider {
+            validate::text("provider", p, 64)?;
+        }
+        let (yaml, summary) = decode_kubeconfig(&b.kubeconfig)?;
+        let new = NewCluster {
+            name: b.name.clone(),
+            description: b.description,
+            provider: b.provider,
+            created_by: Some(auth.0.username.clone()),
+            ..Default::default()
+        };
+        let cluster =
+            clusters::create_imported(&state.db, new, state.secrets.encrypt_str(&yaml), summary.server).await?;
+        let input = ImportClusterInput {
+            cluster_id: cluster.id.clone(),
+            cluster_name: cluster.name.clone(),
+        };
+        match state
+            .engine
+            .start::<ImportCluster>(Some(cluster.id.clone()), &input, Some(auth.0.username.clone()))
+            .await
+        {
+            Ok(run) => Ok(ok((&run).into())),
+            Err(err) => {
+                clusters::delete(&state.db, &cluster.id).await?;
+                Err(err.into())
+            }
+        }
+    }
+
+    /// Imports, newest first.
+    #[oai(path = "/clusters/imports", method = "get")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        page: Query<Option<u64>>,
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<ImportList> {
+        let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
+        let filter = RunFilter {
+            kind: Some(ImportCluster::KIND_NAME.to_owned()),
+            ..Default::default()
+        };
+        let found = runs::list(&state.db, filter, page).await?;
+        Ok(ok(ImportList {
+            imports: found.items.iter().map(Into::into).collect(),
+            total: found.total,
+        }))
+    }
+
+    /// One import's status, progress and log.
+    #[oai(path = "/imports/:import_id/status", method = "get")]
+    async fn status(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        import_id: Path<String>,
+    ) -> ApiResult<ImportStatus> {
+        let run = load_run(&state, &import_id).await?;
+        if run.kind != ImportCluster::KIND_NAME {
+            return Err(ApiError::not_found("import"));
+        }
+        Ok(ok(ImportStatus {
+            import: (&run).into(),
+            logs: log_text(&state, &run.id).await?,
+        }))
+    }
+}

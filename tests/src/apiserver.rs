@@ -1,0 +1,189 @@
+//! A Kubernetes API server for tests. No package reachable here ships
+//! kube-apiserver, so this speaks the real wire protocol itself: HTTPS with a
+//! throwaway CA (the kubeconfig it writes is a real one), bearer-token auth
+//! answering 401 as the real server does, `/version`, discovery of the core
+//! group, and lists of the objects a test seeds. Objects are data, not
+//! handlers per kind.
+//!
+//! So far it serves what importing needs (nodes, namespaces); later issues
+//! extend it (get/create/patch, server-side apply, paging, more groups).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use base64::Engine as _;
+use poem::http::StatusCode;
+use poem::listener::{Acceptor, Listener, RustlsCertificate, RustlsConfig, TcpListener};
+use poem::web::{Data, Json, Path};
+use poem::{EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SanType};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+/// Objects by resource (`nodes`, `namespaces`), by name.
+type Store = Arc<RwLock<BTreeMap<String, BTreeMap<String, Value>>>>;
+
+#[derive(Clone)]
+struct Shared {
+    token: String,
+    store: Store,
+}
+
+/// A running test API server; stopped on drop.
+pub struct TestApiServer {
+    /// `https://127.0.0.1:PORT`
+    pub url: String,
+    pub token: String,
+    ca_pem: String,
+    store: Store,
+    server: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for TestApiServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestApiServer")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn k8s_status(code: StatusCode, reason: &str, message: &str) -> Response {
+    let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                      "message": message, "reason": reason, "code": code.as_u16()});
+    Json(body).with_status(code).into_response()
+}
+
+#[handler]
+fn version() -> Json<Value> {
+    Json(
+        json!({"major": "1", "minor": "33", "gitVersion": "v1.33.1", "gitCommit": "test", "gitTreeState": "clean",
+                "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.24", "compiler": "gc", "platform": "linux/amd64"}),
+    )
+}
+
+#[handler]
+fn core_versions() -> Json<Value> {
+    Json(json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}))
+}
+
+#[handler]
+fn list(Path(resource): Path<String>, shared: Data<&Shared>) -> Response {
+    let Some(kind) = (match resource.as_str() {
+        "nodes" => Some("NodeList"),
+        "namespaces" => Some("NamespaceList"),
+        _ => None,
+    }) else {
+        return k8s_status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "the server could not find the requested resource",
+        );
+    };
+    let store = shared.store.read().expect("store lock");
+    let items: Vec<Value> = store
+        .get(&resource)
+        .map(|m| m.values().cloned().collect())
+        .unwrap_or_default();
+    Json(json!({"kind": kind, "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": items}))
+        .into_response()
+}
+
+/// 401 unless `Authorization: Bearer <token>` matches, as the real server answers.
+async fn authenticate<E: poem::Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let shared = req.data::<Shared>().cloned().expect("shared state");
+    let presented = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    if presented.as_deref() != Some(shared.token.as_str()) {
+        return Ok(k8s_status(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized"));
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+impl TestApiServer {
+    /// Starts on a free loopback port with a fresh CA and `token`.
+    pub async fn start(token: &str) -> Self {
+        taichu_workflows::kube::install_crypto_provider();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(DnType::CommonName, "taichu-test-ca");
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key")).expect("ca cert");
+        let mut params = CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+        params
+            .subject_alt_names
+            .push(SanType::IpAddress("127.0.0.1".parse().expect("ip")));
+        params.distinguished_name.push(DnType::CommonName, "kube-apiserver");
+        let key = KeyPair::generate().expect("key");
+        let cert = params.signed_by(&key, &ca).expect("server cert");
+
+        let tls = RustlsConfig::new().fallback(RustlsCertificate::new().key(key.serialize_pem()).cert(cert.pem()));
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .rustls(tls)
+            .into_acceptor()
+            .await
+            .expect("bind");
+        let port = acceptor.local_addr()[0].as_socket_addr().expect("socket").port();
+        let store: Store = Arc::default();
+        let shared = Shared {
+            token: token.to_owned(),
+            store: store.clone(),
+        };
+        let app = Route::new()
+            .at("/version", get(version))
+            .at("/api", get(core_versions))
+            .at("/api/v1/:resource", get(list))
+            .around(authenticate)
+            .data(shared);
+        let server = tokio::spawn(async move {
+            let _ = Server::new_with_acceptor(acceptor).run(app).await;
+        });
+        Self {
+            url: format!("https://127.0.0.1:{port}"),
+            token: token.to_owned(),
+            ca_pem: ca.pem(),
+            store,
+            server,
+        }
+    }
+
+    /// A kubeconfig for this server with `token` (pass a wrong one to test refusal).
+    pub fn kubeconfig(&self, token: &str) -> String {
+        let ca = base64::engine::general_purpose::STANDARD.encode(&self.ca_pem);
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: test\nclusters:\n- name: test\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\ncontexts:\n- name: test\n  context:\n    cluster: test\n    user: tester\nusers:\n- name: tester\n  user:\n    token: {token}\n",
+            url = self.url
+        )
+    }
+
+    /// Adds (or replaces) an object of `resource`.
+    pub fn put(&self, resource: &str, object: Value) {
+        let name = object["metadata"]["name"].as_str().expect("metadata.name").to_owned();
+        self.store
+            .write()
+            .expect("store lock")
+            .entry(resource.to_owned())
+            .or_default()
+            .insert(name, object);
+    }
+
+    /// A Node, Ready or not.
+    pub fn add_node(&self, name: &str, ready: bool) {
+        let status = if ready { "True" } else { "False" };
+        self.put("nodes", json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+                                 "status": {"conditions": [{"type": "Ready", "status": status}]}}));
+    }
+
+    pub fn add_namespace(&self, name: &str) {
+        self.put(
+            "namespaces",
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
+        );
+    }
+}
+
+impl Drop for TestApiServer {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}

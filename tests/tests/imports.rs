@@ -1,0 +1,188 @@
+//! Seed section 导入接口: importing a cluster from its kubeconfig, against a
+//! test API server speaking the real wire protocol over HTTPS.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use taichu_tests::apiserver::TestApiServer;
+use taichu_tests::{TestApp, spawn_app};
+
+const TOKEN: &str = "secret-bearer-token-0123456789";
+
+fn b64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+async fn wait_import(app: &TestApp, token: &str, id: &str) -> Value {
+    let done = |s: &Value| !matches!(s["status"].as_str(), Some("pending" | "running"));
+    app.poll(&format!("/imports/{id}/status"), token, Duration::from_secs(60), done)
+        .await
+}
+
+fn stored(app: &TestApp) -> Vec<u8> {
+    if let Some(url) = app.env_var("DATABASE_URL") {
+        return std::process::Command::new("pg_dump")
+            .arg(url)
+            .output()
+            .expect("pg_dump")
+            .stdout;
+    }
+    ["taichu.db", "taichu.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::read(app.data_dir.path().join(f)).ok())
+        .flatten()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_registers_a_healthy_cluster_and_keeps_the_kubeconfig_secret() {
+    let server = TestApiServer::start(TOKEN).await;
+    server.add_node("cp-1", true);
+    server.add_node("worker-1", true);
+    server.add_node("worker-2", false);
+    server.add_namespace("default");
+    server.add_namespace("kube-system");
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+
+    let body = json!({"name": "imported", "description": "from kubeconfig", "provider": "太初", "kubeconfig": b64(&server.kubeconfig(TOKEN))});
+    let started = app.post("/clusters/import", &admin, body).await;
+    let import_id = started.data()["id"].as_str().expect("id").to_owned();
+    let cluster_id = started.data()["cluster_id"].as_str().expect("cluster").to_owned();
+    assert_eq!(started.data()["cluster_name"], "imported");
+
+    let status = wait_import(&app, &admin, &import_id).await;
+    assert_eq!(status["status"], "completed", "{status}");
+    assert_eq!(status["progress"], 100);
+    assert_eq!(status["cluster_id"], cluster_id.as_str());
+    let logs = status["logs"].as_str().expect("logs");
+    assert!(logs.contains("API server version v1.33.1"), "{logs}");
+    assert!(logs.contains("3 nodes, 2 namespaces"), "{logs}");
+
+    let cluster = app.get(&format!("/clusters/{cluster_id}"), &admin).await.data().clone();
+    assert_eq!(cluster["status"], "healthy");
+    assert_eq!(cluster["version"], "v1.33.1");
+    assert_eq!(cluster["node_count"], 3);
+    assert_eq!(cluster["api_server"], server.url.as_str());
+    assert_eq!(cluster["has_kubeconfig"], true);
+    let listed = app.get("/clusters/imports", &admin).await;
+    assert_eq!(listed.data()["total"], 1);
+    assert_eq!(listed.data()["imports"][0]["status"], "completed");
+
+    for reply in [
+        app.get(&format!("/clusters/{cluster_id}"), &admin).await,
+        app.get("/clusters", &admin).await,
+        app.get(&format!("/workflows/{import_id}"), &admin).await,
+    ] {
+        let text = reply.body.to_string();
+        assert!(
+            !text.contains(TOKEN) && !text.contains("certificate-authority-data"),
+            "kubeconfig leaked: {text}"
+        );
+    }
+    let db = stored(&app);
+    assert!(
+        !db.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+        "the kubeconfig is not stored in plaintext"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_token_fails_the_import_at_once_with_the_reason() {
+    let server = TestApiServer::start(TOKEN).await;
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let body = json!({"name": "bad-token", "kubeconfig": b64(&server.kubeconfig("not-the-token"))});
+    let started = app.post("/clusters/import", &admin, body).await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    let status = wait_import(&app, &admin, &id).await;
+    assert_eq!(status["status"], "failed");
+    let error = status["error"].as_str().expect("error");
+    assert!(error.contains("refused the credentials (401)"), "{error}");
+    assert!(status["logs"].as_str().expect("logs").contains("401"));
+    let run = app.get(&format!("/workflows/{id}"), &admin).await;
+    assert_eq!(run.data()["attempts"], 1, "credentials are not retried");
+    let cluster = app
+        .get(
+            &format!("/clusters/{}", status["cluster_id"].as_str().expect("cluster")),
+            &admin,
+        )
+        .await;
+    assert_eq!(cluster.data()["status"], "unreachable");
+    assert!(
+        cluster.data()["status_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("401"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_server_is_retried_then_fails_with_the_reason() {
+    let server = TestApiServer::start(TOKEN).await;
+    let kubeconfig = server.kubeconfig(TOKEN);
+    drop(server);
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let started = app
+        .post(
+            "/clusters/import",
+            &admin,
+            json!({"name": "gone", "kubeconfig": b64(&kubeconfig)}),
+        )
+        .await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    let status = wait_import(&app, &admin, &id).await;
+    assert_eq!(status["status"], "failed");
+    let error = status["error"].as_str().expect("error");
+    assert!(
+        error.contains("failed after 3 attempts") && error.contains("cannot reach the API server"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_kubeconfig_is_refused_before_anything_is_written() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let no_context = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n";
+    for (kubeconfig, expect) in [
+        ("%%% not base64 %%%".to_owned(), "not valid base64"),
+        (b64("{ this is: [not yaml"), "kubeconfig:"),
+        (b64(no_context), "current-context"),
+    ] {
+        let message = app
+            .post(
+                "/clusters/import",
+                &admin,
+                json!({"name": "x", "kubeconfig": kubeconfig}),
+            )
+            .await
+            .error(400);
+        assert!(message.contains(expect), "{message}");
+    }
+    assert!(
+        app.post(
+            "/clusters/import",
+            &admin,
+            json!({"name": "bad name", "kubeconfig": "eA=="})
+        )
+        .await
+        .error(400)
+        .contains("name")
+    );
+    assert_eq!(app.get("/clusters", &admin).await.data()["total"], 0);
+    assert_eq!(app.get("/clusters/imports", &admin).await.data()["total"], 0);
+
+    app.post("/clusters", &admin, json!({"name": "taken"})).await.data();
+    let server = TestApiServer::start(TOKEN).await;
+    let dup = app
+        .post(
+            "/clusters/import",
+            &admin,
+            json!({"name": "taken", "kubeconfig": b64(&server.kubeconfig(TOKEN))}),
+        )
+        .await;
+    assert!(dup.error(409).contains("cluster name"));
+    assert_eq!(app.get("/clusters/imports", &admin).await.data()["total"], 0);
+}
