@@ -40,6 +40,9 @@ pub enum ApiError {
     /// An unexpected failure; details are in the server log only.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// A managed cluster did not answer; the message says why.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
 }
 
 impl ApiError {
@@ -61,6 +64,10 @@ impl ApiError {
 
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::Conflict(Json(ErrorBody::new(409, message)))
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable(Json(ErrorBody::new(503, message)))
     }
 
     /// Logs `cause` and answers a generic 500.

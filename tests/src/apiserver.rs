@@ -66,13 +66,22 @@ fn core_versions() -> Json<Value> {
     Json(json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}))
 }
 
-#[handler]
-fn list(Path(resource): Path<String>, shared: Data<&Shared>) -> Response {
-    let Some(kind) = (match resource.as_str() {
-        "nodes" => Some("NodeList"),
-        "namespaces" => Some("NamespaceList"),
-        _ => None,
-    }) else {
+/// The list kind of a resource, as the real server names it.
+fn list_kind(resource: &str) -> Option<&'static str> {
+    Some(match resource {
+        "nodes" => "NodeList",
+        "namespaces" => "NamespaceList",
+        "pods" => "PodList",
+        "events" => "EventList",
+        "networkpolicies" => "NetworkPolicyList",
+        "horizontalpodautoscalers" => "HorizontalPodAutoscalerList",
+        _ => return None,
+    })
+}
+
+/// Lists `group_version/resource`, all namespaces or one.
+fn list_objects(shared: &Shared, group_version: &str, resource: &str, namespace: Option<&str>) -> Response {
+    let Some(kind) = list_kind(resource) else {
         return k8s_status(
             StatusCode::NOT_FOUND,
             "NotFound",
@@ -81,11 +90,40 @@ fn list(Path(resource): Path<String>, shared: Data<&Shared>) -> Response {
     };
     let store = shared.store.read().expect("store lock");
     let items: Vec<Value> = store
-        .get(&resource)
-        .map(|m| m.values().cloned().collect())
+        .get(&format!("{group_version}/{resource}"))
+        .map(|m| {
+            m.values()
+                .filter(|o| namespace.is_none_or(|ns| o["metadata"]["namespace"] == ns))
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default();
-    Json(json!({"kind": kind, "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": items}))
+    let api_version = group_version.trim_start_matches("core/");
+    Json(json!({"kind": kind, "apiVersion": api_version, "metadata": {"resourceVersion": "1"}, "items": items}))
         .into_response()
+}
+
+#[handler]
+fn core_list(Path(resource): Path<String>, shared: Data<&Shared>) -> Response {
+    list_objects(&shared, "core/v1", &resource, None)
+}
+
+#[handler]
+fn core_list_namespaced(Path((ns, resource)): Path<(String, String)>, shared: Data<&Shared>) -> Response {
+    list_objects(&shared, "core/v1", &resource, Some(&ns))
+}
+
+#[handler]
+fn group_list(Path((group, ver, resource)): Path<(String, String, String)>, shared: Data<&Shared>) -> Response {
+    list_objects(&shared, &format!("{group}/{ver}"), &resource, None)
+}
+
+#[handler]
+fn group_list_namespaced(
+    Path((group, ver, ns, resource)): Path<(String, String, String, String)>,
+    shared: Data<&Shared>,
+) -> Response {
+    list_objects(&shared, &format!("{group}/{ver}"), &resource, Some(&ns))
 }
 
 /// 401 unless `Authorization: Bearer <token>` matches, as the real server answers.
@@ -132,7 +170,13 @@ impl TestApiServer {
         let app = Route::new()
             .at("/version", get(version))
             .at("/api", get(core_versions))
-            .at("/api/v1/:resource", get(list))
+            .at("/api/v1/:resource", get(core_list))
+            .at("/api/v1/namespaces/:ns/:resource", get(core_list_namespaced))
+            .at("/apis/:group/:version/:resource", get(group_list))
+            .at(
+                "/apis/:group/:version/namespaces/:ns/:resource",
+                get(group_list_namespaced),
+            )
             .around(authenticate)
             .data(shared);
         let server = tokio::spawn(async move {
@@ -156,26 +200,31 @@ impl TestApiServer {
         )
     }
 
-    /// Adds (or replaces) an object of `resource`.
-    pub fn put(&self, resource: &str, object: Value) {
-        let name = object["metadata"]["name"].as_str().expect("metadata.name").to_owned();
-        self.store
-            .write()
-            .expect("store lock")
-            .entry(resource.to_owned())
+    /// Adds (or replaces) an object: `group_version` is `core/v1` or e.g.
+    /// `networking.k8s.io/v1`; namespaced objects are keyed by namespace too.
+    pub fn put(&self, group_version: &str, resource: &str, object: Value) {
+        let name = object["metadata"]["name"].as_str().expect("metadata.name");
+        let key = match object["metadata"]["namespace"].as_str() {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_owned(),
+        };
+        let mut store = self.store.write().expect("store lock");
+        store
+            .entry(format!("{group_version}/{resource}"))
             .or_default()
-            .insert(name, object);
+            .insert(key, object);
     }
 
     /// A Node, Ready or not.
     pub fn add_node(&self, name: &str, ready: bool) {
         let status = if ready { "True" } else { "False" };
-        self.put("nodes", json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+        self.put("core/v1", "nodes", json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
                                  "status": {"conditions": [{"type": "Ready", "status": status}]}}));
     }
 
     pub fn add_namespace(&self, name: &str) {
         self.put(
+            "core/v1",
             "namespaces",
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
         );

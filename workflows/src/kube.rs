@@ -94,3 +94,108 @@ pub async fn inventory(client: &Client) -> Result<(Vec<Node>, Vec<String>), Step
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
+
+/// Every object of a cluster-scoped or all-namespaces list.
+pub async fn list_all<K>(client: &Client) -> Result<Vec<K>, StepError>
+where
+    K: ::kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    Ok(Api::<K>::all(client.clone())
+        .list(&ListParams::default())
+        .await
+        .map_err(classify)?
+        .items)
+}
+
+/// Every Node.
+pub async fn nodes(client: &Client) -> Result<Vec<Node>, StepError> {
+    Ok(Api::<Node>::all(client.clone())
+        .list(&ListParams::default())
+        .await
+        .map_err(classify)?
+        .items)
+}
+
+/// Current CPU (cores) and memory (bytes) use per node from metrics.k8s.io,
+/// or `None` when the cluster does not serve it.
+pub async fn node_usage(client: &Client) -> Option<std::collections::HashMap<String, (f64, f64)>> {
+    let resource = ::kube::discovery::ApiResource {
+        group: "metrics.k8s.io".into(),
+        version: "v1beta1".into(),
+        api_version: "metrics.k8s.io/v1beta1".into(),
+        kind: "NodeMetrics".into(),
+        plural: "nodes".into(),
+    };
+    let api = Api::<::kube::api::DynamicObject>::all_with(client.clone(), &resource);
+    let list = api.list(&ListParams::default()).await.ok()?;
+    let usage = list
+        .items
+        .into_iter()
+        .filter_map(|m| {
+            let name = m.metadata.name?;
+            let cpu = cpu_cores(m.data["usage"]["cpu"].as_str()?)?;
+            let memory = bytes(m.data["usage"]["memory"].as_str()?)?;
+            Some((name, (cpu, memory)))
+        })
+        .collect::<std::collections::HashMap<_, _>>();
+    (!usage.is_empty()).then_some(usage)
+}
+
+/// CPU quantity in cores: `4`, `3500m`, `250000000n`.
+pub fn cpu_cores(quantity: &str) -> Option<f64> {
+    let q = quantity.trim();
+    if let Some(n) = q.strip_suffix('n') {
+        return n.parse::<f64>().ok().map(|v| v / 1e9);
+    }
+    if let Some(u) = q.strip_suffix('u') {
+        return u.parse::<f64>().ok().map(|v| v / 1e6);
+    }
+    if let Some(m) = q.strip_suffix('m') {
+        return m.parse::<f64>().ok().map(|v| v / 1e3);
+    }
+    q.parse::<f64>().ok()
+}
+
+/// Memory quantity in bytes: `16Gi`, `16384Ki`, `1G`, `123456`.
+pub fn bytes(quantity: &str) -> Option<f64> {
+    let q = quantity.trim();
+    const UNITS: [(&str, f64); 10] = [
+        ("Ki", 1024.0),
+        ("Mi", 1048576.0),
+        ("Gi", 1073741824.0),
+        ("Ti", 1099511627776.0),
+        ("Pi", 1125899906842624.0),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+    ];
+    for (suffix, factor) in UNITS {
+        if let Some(n) = q.strip_suffix(suffix) {
+            return n.parse::<f64>().ok().map(|v| v * factor);
+        }
+    }
+    q.parse::<f64>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities() {
+        assert_eq!(cpu_cores("4"), Some(4.0));
+        assert_eq!(cpu_cores("3500m"), Some(3.5));
+        assert_eq!(cpu_cores("250000000n"), Some(0.25));
+        assert_eq!(bytes("16Gi"), Some(17179869184.0));
+        assert_eq!(bytes("2048Ki"), Some(2097152.0));
+        assert_eq!(bytes("1G"), Some(1e9));
+        assert_eq!(bytes("12345"), Some(12345.0));
+        assert_eq!(bytes("lots"), None);
+    }
+}

@@ -6,6 +6,7 @@ pub mod clusters;
 pub mod create_tasks;
 pub mod health;
 pub mod imports;
+pub mod live;
 pub mod machines;
 pub mod metrics;
 pub mod users;
@@ -40,6 +41,7 @@ pub type Apis = (
     machines::MachinesApi,
     clusters::ClustersApi,
     imports::ImportsApi,
+    live::LiveApi,
 );
 
 pub fn apis() -> Apis {
@@ -52,5 +54,6 @@ pub fn apis() -> Apis {
         machines::MachinesApi,
         clusters::ClustersApi,
         imports::ImportsApi,
+        live::LiveApi,
     )
 }
