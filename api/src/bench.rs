@@ -112,6 +112,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
         let settings = WorkerSettings {
             concurrency: args.concurrency,
             reap_every: Duration::from_secs(30),
+            health: None,
         };
         engines.push(tokio::spawn(taichu_workers::run(
             engine,

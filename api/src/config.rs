@@ -88,6 +88,9 @@ pub struct EngineArgs {
     /// Seconds between sweeps for stranded runs.
     #[arg(long, env = "TAICHU_REAPER_SECS", default_value_t = 10)]
     pub reaper_secs: u64,
+    /// Seconds between cluster health checks (one replica runs each round).
+    #[arg(long, env = "TAICHU_HEALTH_SECS", default_value_t = 60)]
+    pub health_secs: u64,
 }
 
 impl EngineArgs {
@@ -98,6 +101,7 @@ impl EngineArgs {
         );
         anyhow::ensure!(self.lease_secs >= 2, "TAICHU_LEASE_SECS must be at least 2");
         anyhow::ensure!(self.reaper_secs >= 1, "TAICHU_REAPER_SECS must be at least 1");
+        anyhow::ensure!(self.health_secs >= 1, "TAICHU_HEALTH_SECS must be at least 1");
         Ok(())
     }
 
@@ -110,10 +114,11 @@ impl EngineArgs {
         }
     }
 
-    pub fn worker_settings(&self) -> taichu_workers::WorkerSettings {
+    pub fn worker_settings(&self, secrets: taichu_storage::secrets::SecretBox) -> taichu_workers::WorkerSettings {
         taichu_workers::WorkerSettings {
             concurrency: self.concurrency,
             reap_every: Duration::from_secs(self.reaper_secs),
+            health: Some((Duration::from_secs(self.health_secs), secrets)),
         }
     }
 }

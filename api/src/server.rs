@@ -84,7 +84,7 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
     let (engine, queue) = open_engine(&db, &args.engine, secrets.clone()).await?;
     let state = AppState {
         db: db.clone(),
-        secrets,
+        secrets: secrets.clone(),
         engine: engine.clone(),
         jwt: Arc::new(JwtKeys::new(&secret, args.access_ttl())),
         settings: Arc::new(Settings {
@@ -101,7 +101,7 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
         tokio::spawn(taichu_workers::run(
             engine,
             queue,
-            args.engine.worker_settings(),
+            args.engine.worker_settings(secrets),
             shutdown.clone(),
         ))
     });
@@ -133,12 +133,13 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
 pub async fn run_workers(args: WorkerArgs) -> anyhow::Result<()> {
     args.engine.validate()?;
     let db = open_database(&args.database).await?;
-    let (engine, queue) = open_engine(&db, &args.engine, args.database.secret_box()?).await?;
+    let secrets = args.database.secret_box()?;
+    let (engine, queue) = open_engine(&db, &args.engine, secrets.clone()).await?;
     // Plain line on stdout so scripts and tests know the worker is consuming.
     println!("taichu worker ready on {} queue", queue.backend_name());
     let shutdown = Shutdown::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
-    taichu_workers::run(engine, queue, args.engine.worker_settings(), shutdown).await;
+    taichu_workers::run(engine, queue, args.engine.worker_settings(secrets), shutdown).await;
     db.close().await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ mod m20261124_000003_audit_logs;
 mod m20261124_000004_workflows;
 mod m20261124_000005_machines;
 mod m20261124_000006_clusters;
+mod m20261124_000007_scheduler_ticks;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_workflows::Migration),
             Box::new(m20261124_000005_machines::Migration),
             Box::new(m20261124_000006_clusters::Migration),
+            Box::new(m20261124_000007_scheduler_ticks::Migration),
         ]
     }
 }

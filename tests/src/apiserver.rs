@@ -35,8 +35,11 @@ pub struct TestApiServer {
     pub url: String,
     pub token: String,
     ca_pem: String,
+    cert_pem: String,
+    key_pem: String,
+    port: u16,
     store: Store,
-    server: JoinHandle<()>,
+    server: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for TestApiServer {
@@ -155,17 +158,38 @@ impl TestApiServer {
         let key = KeyPair::generate().expect("key");
         let cert = params.signed_by(&key, &ca).expect("server cert");
 
-        let tls = RustlsConfig::new().fallback(RustlsCertificate::new().key(key.serialize_pem()).cert(cert.pem()));
-        let acceptor = TcpListener::bind("127.0.0.1:0")
+        let store: Store = Arc::default();
+        let mut server = Self {
+            url: String::new(),
+            token: token.to_owned(),
+            ca_pem: ca.pem(),
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            port: 0,
+            store,
+            server: None,
+        };
+        server.serve().await;
+        server.url = format!("https://127.0.0.1:{}", server.port);
+        server
+    }
+
+    /// Listens (on the same port and with the same certificate after a restart).
+    async fn serve(&mut self) {
+        let tls = RustlsConfig::new().fallback(
+            RustlsCertificate::new()
+                .key(self.key_pem.clone())
+                .cert(self.cert_pem.clone()),
+        );
+        let acceptor = TcpListener::bind(format!("127.0.0.1:{}", self.port))
             .rustls(tls)
             .into_acceptor()
             .await
             .expect("bind");
-        let port = acceptor.local_addr()[0].as_socket_addr().expect("socket").port();
-        let store: Store = Arc::default();
+        self.port = acceptor.local_addr()[0].as_socket_addr().expect("socket").port();
         let shared = Shared {
-            token: token.to_owned(),
-            store: store.clone(),
+            token: self.token.clone(),
+            store: self.store.clone(),
         };
         let app = Route::new()
             .at("/version", get(version))
@@ -179,16 +203,23 @@ impl TestApiServer {
             )
             .around(authenticate)
             .data(shared);
-        let server = tokio::spawn(async move {
+        self.server = Some(tokio::spawn(async move {
             let _ = Server::new_with_acceptor(acceptor).run(app).await;
-        });
-        Self {
-            url: format!("https://127.0.0.1:{port}"),
-            token: token.to_owned(),
-            ca_pem: ca.pem(),
-            store,
-            server,
+        }));
+    }
+
+    /// Stops answering, as a cluster that went away.
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+            let _ = server.await;
         }
+    }
+
+    /// Comes back on the same address with the same certificate and objects.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.serve().await;
     }
 
     /// A kubeconfig for this server with `token` (pass a wrong one to test refusal).
@@ -233,6 +264,8 @@ impl TestApiServer {
 
 impl Drop for TestApiServer {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
     }
 }

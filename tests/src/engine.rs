@@ -49,6 +49,7 @@ pub fn test_settings() -> WorkerSettings {
     WorkerSettings {
         concurrency: 2,
         reap_every: Duration::from_millis(300),
+        health: None,
     }
 }
 

@@ -186,3 +186,22 @@ async fn a_bad_kubeconfig_is_refused_before_anything_is_written() {
     assert!(dup.error(409).contains("cluster name"));
     assert_eq!(app.get("/clusters/imports", &admin).await.data()["total"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registering_with_a_kubeconfig_imports() {
+    let server = TestApiServer::start(TOKEN).await;
+    server.add_node("only", true);
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let body = json!({"name": "via-register", "provider": "aws", "kubeconfig": b64(&server.kubeconfig(TOKEN))});
+    let cluster = app.post("/clusters", &admin, body).await.data().clone();
+    assert_eq!(cluster["has_kubeconfig"], true);
+    let id = cluster["id"].as_str().expect("id").to_owned();
+    let healthy = app
+        .poll(&format!("/clusters/{id}"), &admin, Duration::from_secs(60), |c| {
+            c["status"] == "healthy"
+        })
+        .await;
+    assert_eq!(healthy["node_count"], 1);
+    assert_eq!(app.get("/clusters/imports", &admin).await.data()["total"], 1);
+}

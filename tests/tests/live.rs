@@ -227,3 +227,40 @@ async fn an_unreachable_cluster_gets_a_clear_error_not_stale_data() {
         .await
         .error(404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn periodic_health_follows_the_cluster_away_and_back() {
+    let mut server = TestApiServer::start(TOKEN).await;
+    server.add_node("a", true);
+    server.add_node("b", true);
+    let app = taichu_tests::spawn_app_with(&[("TAICHU_HEALTH_SECS", "1")]).await;
+    let admin = app.admin_token().await;
+    let id = imported(&app, &admin, &server).await;
+    let path = format!("/clusters/{id}");
+    let within = Duration::from_secs(30);
+
+    let checked = app
+        .poll(&path, &admin, within, |c| c["status_message"] == "2 of 2 nodes Ready")
+        .await;
+    assert_eq!(checked["status"], "healthy");
+    let seen = checked["last_seen_at"].clone();
+
+    server.add_node("b", false);
+    let unhealthy = app.poll(&path, &admin, within, |c| c["status"] == "unhealthy").await;
+    assert_eq!(unhealthy["status_message"], "1 of 2 nodes Ready");
+
+    server.stop().await;
+    let gone = app.poll(&path, &admin, within, |c| c["status"] == "unreachable").await;
+    assert!(
+        gone["status_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cannot reach")),
+        "{gone}"
+    );
+
+    server.add_node("b", true);
+    server.restart().await;
+    let back = app.poll(&path, &admin, within, |c| c["status"] == "healthy").await;
+    assert_ne!(back["last_seen_at"], seen, "last seen moves on");
+    assert_eq!(back["node_count"], 2);
+}

@@ -2,6 +2,7 @@
 //! workers that drive workflow runs, the reaper for stranded runs, and the
 //! sweeper for expired rows.
 
+mod health;
 pub mod pool;
 pub mod queue;
 mod reaper;
@@ -48,6 +49,9 @@ pub struct WorkerSettings {
     pub concurrency: usize,
     /// How often the reaper looks for stranded runs.
     pub reap_every: Duration,
+    /// Cluster health checks: how often, and the key that opens kubeconfigs.
+    /// `None` runs none (benchmarks, engine tests).
+    pub health: Option<(Duration, SecretBox)>,
 }
 
 impl Default for WorkerSettings {
@@ -55,6 +59,7 @@ impl Default for WorkerSettings {
         Self {
             concurrency: 4,
             reap_every: Duration::from_secs(10),
+            health: None,
         }
     }
 }
@@ -70,6 +75,16 @@ pub async fn run(engine: Engine, queue: Queue, settings: WorkerSettings, shutdow
     pool::spawn(&engine, &queue, settings.concurrency, &shutdown, &mut tasks);
     tasks.spawn(reaper::run(engine.clone(), settings.reap_every, shutdown.clone()));
     tasks.spawn(sweeper::run(engine.db().clone(), shutdown.clone()));
+    if let Some((every, secrets)) = settings.health {
+        let owner = engine.config().worker_id.clone();
+        tasks.spawn(health::run(
+            engine.db().clone(),
+            secrets,
+            every,
+            owner,
+            shutdown.clone(),
+        ));
+    }
     while let Some(result) = tasks.join_next().await {
         if let Err(err) = result {
             tracing::error!(error = %err, "a background task panicked");

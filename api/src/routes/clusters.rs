@@ -94,8 +94,7 @@ pub struct CreateClusterRequest {
     pub version: Option<String>,
     #[serde(default)]
     pub node_count: Option<i32>,
-    /// Base64 kubeconfig. Importing a live cluster is not available in this
-    /// version; a request carrying one is refused rather than ignored.
+    /// Base64 kubeconfig; with one, the cluster is imported (see `POST /clusters/import`).
     #[oai(write_only)]
     pub kubeconfig: Option<String>,
 }
@@ -112,7 +111,7 @@ pub struct ClustersApi;
 
 #[OpenApi(tag = "ApiTags::Clusters")]
 impl ClustersApi {
-    /// Register a cluster record (status `pending`).
+    /// Register a cluster record (status `pending`); with a kubeconfig, import it.
     #[oai(path = "/clusters", method = "post")]
     async fn create(
         &self,
@@ -138,11 +137,6 @@ impl ClustersApi {
         if !(0..=10_000).contains(&node_count) {
             return Err(ApiError::bad_request("node_count: must be between 0 and 10000"));
         }
-        if b.kubeconfig.is_some() {
-            return Err(ApiError::bad_request(
-                "kubeconfig: importing a live cluster is not available in this version",
-            ));
-        }
         let new = NewCluster {
             name: b.name,
             description: b.description,
@@ -152,6 +146,11 @@ impl ClustersApi {
             node_count,
             created_by: Some(auth.0.username.clone()),
         };
+        if let Some(kubeconfig) = b.kubeconfig {
+            // With a kubeconfig, registering is importing.
+            let (cluster, _) = super::imports::start_import(&state, new, &kubeconfig, &auth.0.username).await?;
+            return Ok(ok(cluster.into()));
+        }
         Ok(ok(clusters::create(&state.db, new).await?.into()))
     }
 

@@ -8,7 +8,7 @@ use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 use taichu_storage::PageRequest;
-use taichu_storage::entities::workflow_runs;
+use taichu_storage::entities::{clusters as clusters_entity, workflow_runs};
 use taichu_storage::repositories::clusters::{self, NewCluster};
 use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
 use taichu_workflows::import_cluster::{ImportCluster, ImportClusterInput};
@@ -89,6 +89,33 @@ fn decode_kubeconfig(encoded: &str) -> Result<(String, kube::KubeconfigSummary),
     Ok((yaml, summary))
 }
 
+/// Checks the kubeconfig, registers the cluster with it encrypted, and starts
+/// the import run. Nothing is written when the kubeconfig is unusable.
+pub async fn start_import(
+    state: &AppState,
+    new: NewCluster,
+    kubeconfig_b64: &str,
+    caller: &str,
+) -> Result<(clusters_entity::Model, workflow_runs::Model), ApiError> {
+    let (yaml, summary) = decode_kubeconfig(kubeconfig_b64)?;
+    let cluster = clusters::create_imported(&state.db, new, state.secrets.encrypt_str(&yaml), summary.server).await?;
+    let input = ImportClusterInput {
+        cluster_id: cluster.id.clone(),
+        cluster_name: cluster.name.clone(),
+    };
+    match state
+        .engine
+        .start::<ImportCluster>(Some(cluster.id.clone()), &input, Some(caller.to_owned()))
+        .await
+    {
+        Ok(run) => Ok((cluster, run)),
+        Err(err) => {
+            clusters::delete(&state.db, &cluster.id).await?;
+            Err(err.into())
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ImportsApi;
 
@@ -111,31 +138,15 @@ impl ImportsApi {
         if let Some(p) = &b.provider {
             validate::text("provider", p, 64)?;
         }
-        let (yaml, summary) = decode_kubeconfig(&b.kubeconfig)?;
         let new = NewCluster {
-            name: b.name.clone(),
+            name: b.name,
             description: b.description,
             provider: b.provider,
             created_by: Some(auth.0.username.clone()),
             ..Default::default()
         };
-        let cluster =
-            clusters::create_imported(&state.db, new, state.secrets.encrypt_str(&yaml), summary.server).await?;
-        let input = ImportClusterInput {
-            cluster_id: cluster.id.clone(),
-            cluster_name: cluster.name.clone(),
-        };
-        match state
-            .engine
-            .start::<ImportCluster>(Some(cluster.id.clone()), &input, Some(auth.0.username.clone()))
-            .await
-        {
-            Ok(run) => Ok(ok((&run).into())),
-            Err(err) => {
-                clusters::delete(&state.db, &cluster.id).await?;
-                Err(err.into())
-            }
-        }
+        let (_, run) = start_import(&state, new, &b.kubeconfig, &auth.0.username).await?;
+        Ok(ok((&run).into()))
     }
 
     /// Imports, newest first.

@@ -5,6 +5,7 @@ pub mod clusters;
 pub mod machines;
 pub mod refresh_tokens;
 pub mod revoked_tokens;
+pub mod scheduler_ticks;
 pub mod users;
 pub mod workflow_logs;
 pub mod workflow_markers;

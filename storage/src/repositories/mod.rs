@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod clusters;
 pub mod machines;
+pub mod scheduler;
 pub mod tokens;
 pub mod users;
 pub mod workflow_runs;
