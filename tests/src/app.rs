@@ -324,6 +324,21 @@ impl TestApp {
         }
     }
 
+    /// Everything the database stores: the SQLite files (main and WAL) as
+    /// bytes, or a full `pg_dump`, for checks that a secret is not in plaintext.
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        if let Some(url) = self.env_var("DATABASE_URL") {
+            let out = Command::new("pg_dump").arg(url).output().expect("pg_dump");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            return out.stdout;
+        }
+        ["taichu.db", "taichu.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::read(self.data_dir.path().join(f)).ok())
+            .flatten()
+            .collect()
+    }
+
     /// The server's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data_dir.path().join("taichu.log")).unwrap_or_default()

@@ -20,21 +20,6 @@ async fn wait_import(app: &TestApp, token: &str, id: &str) -> Value {
         .await
 }
 
-fn stored(app: &TestApp) -> Vec<u8> {
-    if let Some(url) = app.env_var("DATABASE_URL") {
-        return std::process::Command::new("pg_dump")
-            .arg(url)
-            .output()
-            .expect("pg_dump")
-            .stdout;
-    }
-    ["taichu.db", "taichu.db-wal"]
-        .iter()
-        .filter_map(|f| std::fs::read(app.data_dir.path().join(f)).ok())
-        .flatten()
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn import_registers_a_healthy_cluster_and_keeps_the_kubeconfig_secret() {
     let server = TestApiServer::start(TOKEN).await;
@@ -81,7 +66,7 @@ async fn import_registers_a_healthy_cluster_and_keeps_the_kubeconfig_secret() {
             "kubeconfig leaked: {text}"
         );
     }
-    let db = stored(&app);
+    let db = app.stored_bytes();
     assert!(
         !db.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
         "the kubeconfig is not stored in plaintext"

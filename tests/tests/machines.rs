@@ -27,26 +27,6 @@ fn machine(name: &str, host: &SshHost, auth: Value) -> Value {
     body
 }
 
-/// Everything the database stores: the SQLite files (main and WAL) as bytes,
-/// or a full `pg_dump` of the PostgreSQL database.
-fn database_bytes(app: &TestApp) -> Vec<u8> {
-    if let Some(url) = app.env_var("DATABASE_URL") {
-        let out = std::process::Command::new("pg_dump")
-            .arg(url)
-            .output()
-            .expect("pg_dump");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        return out.stdout;
-    }
-    let mut all = Vec::new();
-    for name in ["taichu.db", "taichu.db-wal"] {
-        if let Ok(bytes) = std::fs::read(app.data_dir.path().join(name)) {
-            all.extend(bytes);
-        }
-    }
-    all
-}
-
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
@@ -103,7 +83,7 @@ async fn password_machine_is_checked_ready_and_its_secret_never_leaks() {
     ] {
         assert!(!reply.body.to_string().contains(TEST_PASSWORD));
     }
-    let db = database_bytes(&app);
+    let db = app.stored_bytes();
     assert!(contains(&db, "node-1"), "the dump holds the machine row");
     assert!(!contains(&db, TEST_PASSWORD), "the password is not stored in plaintext");
 }
@@ -126,7 +106,7 @@ async fn key_machine_is_checked_ready() {
     assert_eq!(m["has_password"], false);
     let key_body = host.client_key.lines().nth(1).expect("key body line");
     assert!(
-        !contains(&database_bytes(&app), key_body),
+        !contains(&app.stored_bytes(), key_body),
         "the private key is not stored in plaintext"
     );
 }
