@@ -92,6 +92,22 @@ async fn harness(kind: QueueKind) -> Option<EngineHarness> {
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// Waits until an attempt at step `index` is running (its row exists).
+async fn wait_step_running(h: &EngineHarness, run_id: &str, index: i32) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let steps = workflow_steps::list(&h.db, run_id).await.expect("steps");
+        if steps.iter().any(|s| s.step_index == index && s.status == "running") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "step {index} never started: {steps:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn happy_path(kind: QueueKind) {
     let Some(h) = harness(kind).await else { return };
     let input = ScriptInput {
@@ -227,8 +243,7 @@ async fn cancellation_stops_a_running_step(kind: QueueKind) {
         acts: vec![Act::default(), long, Act::default()],
     };
     let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
-    h.wait_until(&run.id, WAIT, |r| r.current_step == 1 && r.status == status::RUNNING)
-        .await;
+    wait_step_running(&h, &run.id, 1).await;
     let started = std::time::Instant::now();
     runs::request_cancel(&h.db, &run.id).await.expect("cancel");
     let run = h.wait_finished(&run.id, WAIT).await;
@@ -271,7 +286,8 @@ async fn killed_worker_step_reruns_elsewhere(kind: QueueKind) {
         acts: vec![Act::default(), slow_once, Act::default()],
     };
     let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
-    h.wait_until(&run.id, WAIT, |r| r.current_step == 1).await;
+    // Kill only once the doomed worker is inside step s1.
+    wait_step_running(&h, &run.id, 1).await;
     doomed.abort();
     let _ = doomed.await;
 
