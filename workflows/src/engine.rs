@@ -304,11 +304,22 @@ impl Engine {
                 }
                 Attempt::Failed(err) => {
                     let retry = matches!(err, StepError::Transient(_)) && attempt < spec.max_attempts;
-                    let txn = self.db.begin().await?;
-                    steps::finish(&txn, &row, step_status::FAILED, Some(err.to_string())).await?;
                     let run_error = match err {
                         StepError::Transient(_) => format!("step {} failed after {attempt} attempts: {err}", spec.name),
                         StepError::Permanent(_) => format!("step {} failed: {err}", spec.name),
+                    };
+                    let delay = backoff(spec, attempt);
+                    let (level, line) = if retry {
+                        (
+                            "warn",
+                            format!("attempt {attempt} failed: {err}; retrying in {} ms", delay.as_millis()),
+                        )
+                    } else {
+                        // The subject shows the reason by the time the run shows it failed.
+                        if let Err(hook) = workflow.on_failure(&self.db, &run.input, &run_error).await {
+                            tracing::warn!(run_id, error = %hook, "recording a run's failure on its subject failed");
+                        }
+                        ("error", format!("step failed: {err}"))
                     };
                     let change = if retry {
                         RunChange {
@@ -319,35 +330,26 @@ impl Engine {
                     } else {
                         RunChange {
                             status: Some(status::FAILED),
-                            error: Some(run_error.clone()),
+                            error: Some(run_error),
                             add_attempt: true,
                             finished: true,
                             release_lease: true,
                             ..Default::default()
                         }
                     };
+                    // Attempt, log line and run change commit together: a reader never
+                    // sees a failed run without its reason in the log.
+                    let txn = self.db.begin().await?;
+                    steps::finish(&txn, &row, step_status::FAILED, Some(err.to_string())).await?;
+                    steps::log(&txn, run_id, Some(&spec.name), level, &line).await?;
                     if !runs::update_leased(&txn, run_id, owner, change).await? {
                         txn.rollback().await?;
                         return Ok(Outcome::LeaseLost);
                     }
                     txn.commit().await?;
                     if !retry {
-                        steps::log(
-                            &self.db,
-                            run_id,
-                            Some(&spec.name),
-                            "error",
-                            &format!("step failed: {err}"),
-                        )
-                        .await?;
-                        if let Err(hook) = workflow.on_failure(&self.db, &run.input, &run_error).await {
-                            tracing::warn!(run_id, error = %hook, "recording a run's failure on its subject failed");
-                        }
                         return Ok(Outcome::Failed);
                     }
-                    let delay = backoff(spec, attempt);
-                    let message = format!("attempt {attempt} failed: {err}; retrying in {} ms", delay.as_millis());
-                    steps::log(&self.db, run_id, Some(&spec.name), "warn", &message).await?;
                     match self
                         .hold_lease(run_id, owner, &ctx.cancel, async {
                             tokio::time::sleep(delay).await;
