@@ -33,30 +33,20 @@ pub fn spawn(engine: &Engine, queue: &Queue, concurrency: usize, shutdown: &Shut
         Ok::<(), std::io::Error>(())
     };
     let limit = concurrency.max(1);
+    // The two backends are different types, so the builder chain is spelled once in a macro.
+    macro_rules! start {
+        ($storage:expr) => {{
+            let worker =
+                WorkerBuilder::new(name).backend($storage.poll_with_interval(POLL)).concurrency(limit).data(engine).build(handle);
+            tasks.spawn(async move {
+                if let Err(err) = worker.run_until(signal).await {
+                    tracing::error!(error = %err, "queue worker stopped with an error");
+                }
+            });
+        }};
+    }
     match queue.clone() {
-        Queue::Sqlite(storage) => {
-            let worker = WorkerBuilder::new(name)
-                .backend(storage.poll_with_interval(POLL))
-                .concurrency(limit)
-                .data(engine)
-                .build(handle);
-            tasks.spawn(async move {
-                if let Err(err) = worker.run_until(signal).await {
-                    tracing::error!(error = %err, "queue worker stopped with an error");
-                }
-            });
-        }
-        Queue::Redis(storage) => {
-            let worker = WorkerBuilder::new(name)
-                .backend(storage.poll_with_interval(POLL))
-                .concurrency(limit)
-                .data(engine)
-                .build(handle);
-            tasks.spawn(async move {
-                if let Err(err) = worker.run_until(signal).await {
-                    tracing::error!(error = %err, "queue worker stopped with an error");
-                }
-            });
-        }
+        Queue::Sqlite(storage) => start!(storage),
+        Queue::Redis(storage) => start!(storage),
     }
 }
