@@ -4,7 +4,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use taichu_storage::entities::users;
 use taichu_storage::repositories::{tokens, users as user_repo};
-use taichu_storage::{ConnectionTrait, TransactionTrait};
+use taichu_storage::ConnectionTrait;
 
 use super::password;
 use super::security::AuthUser;
@@ -74,23 +74,24 @@ pub async fn open_session(state: &AppState, user: users::Model) -> Result<TokenP
 /// treated as theft: the whole session is revoked.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair, ApiError> {
     let invalid = || ApiError::unauthorized("invalid refresh token");
-    let txn = state.db.begin().await?;
-    let row = tokens::find_refresh(&txn, &hash_refresh(refresh_token))
+    // No read-then-write transaction: on SQLite it fails with SQLITE_BUSY when
+    // any other writer commits in between. The single conditional UPDATE in
+    // `mark_rotated` is what makes a token usable once.
+    let row = tokens::find_refresh(&state.db, &hash_refresh(refresh_token))
         .await?
         .ok_or_else(invalid)?;
     if row.revoked_at.is_some() || row.expires_at < Utc::now() {
         return Err(invalid());
     }
-    if row.rotated_at.is_some() || !tokens::mark_rotated(&txn, &row.id).await? {
-        tokens::revoke_session(&txn, &row.session_id).await?;
-        txn.commit().await?;
+    if row.rotated_at.is_some() || !tokens::mark_rotated(&state.db, &row.id).await? {
+        tokens::revoke_session(&state.db, &row.session_id).await?;
         tracing::warn!(session = %row.session_id, user_id = %row.user_id, "refresh token reused; session revoked");
         return Err(ApiError::unauthorized("refresh token already used; session revoked"));
     }
-    let user = user_repo::find_by_id(&txn, &row.user_id).await?.ok_or_else(invalid)?;
-    let pair = issue(state, &txn, user, &row.session_id).await?;
-    txn.commit().await?;
-    Ok(pair)
+    let user = user_repo::find_by_id(&state.db, &row.user_id)
+        .await?
+        .ok_or_else(invalid)?;
+    issue(state, &state.db, user, &row.session_id).await
 }
 
 /// Ends the caller's session: its refresh tokens and this access token.
