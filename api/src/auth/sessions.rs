@@ -2,9 +2,9 @@
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
+use taichu_storage::ConnectionTrait;
 use taichu_storage::entities::users;
 use taichu_storage::repositories::{tokens, users as user_repo};
-use taichu_storage::ConnectionTrait;
 
 use super::password;
 use super::security::AuthUser;
