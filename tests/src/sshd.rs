@@ -99,8 +99,11 @@ impl SshHost {
         let tag = uuid::Uuid::new_v4().simple().to_string();
         let ns = format!("taichu-{}", &tag[..10]);
         let (outer, inner) = (format!("tv{}a", &tag[..8]), format!("tv{}b", &tag[..8]));
-        let n = u32::from_str_radix(&tag[..4], 16).expect("hex") % (256 * 64);
-        let (third, fourth) = (n / 64, (n % 64) * 4);
+        // One /30 per host: third octet from the pid (test processes run side by
+        // side), block from a per-process counter, so addresses never repeat.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let block = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 64;
+        let (third, fourth) = (std::process::id() % 256, block * 4);
         let (outer_ip, inner_ip) = (
             format!("10.77.{third}.{}", fourth + 1),
             format!("10.77.{third}.{}", fourth + 2),
