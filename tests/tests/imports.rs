@@ -190,3 +190,86 @@ async fn registering_with_a_kubeconfig_imports() {
     assert_eq!(healthy["node_count"], 1);
     assert_eq!(app.get("/clusters/imports", &admin).await.data()["total"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_certificates_import_and_a_foreign_one_fails_at_once() {
+    let server = TestApiServer::start(TOKEN).await;
+    server.add_node("cp-1", true);
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+
+    let kubeconfig = server.client_cert_kubeconfig("admin");
+    let started = app
+        .post(
+            "/clusters/import",
+            &admin,
+            json!({"name": "by-cert", "kubeconfig": b64(&kubeconfig)}),
+        )
+        .await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    let status = wait_import(&app, &admin, &id).await;
+    assert_eq!(status["status"], "completed", "{status}");
+    let key = kubeconfig
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("client-key-data: "))
+        .expect("key line");
+    let stored = app.stored_bytes();
+    assert!(
+        !stored.windows(key.len()).any(|w| w == key.as_bytes()),
+        "the client key is not stored in plaintext"
+    );
+
+    let started = app
+        .post(
+            "/clusters/import",
+            &admin,
+            json!({"name": "stranger", "kubeconfig": b64(&server.foreign_cert_kubeconfig("admin"))}),
+        )
+        .await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    let status = wait_import(&app, &admin, &id).await;
+    assert_eq!(status["status"], "failed");
+    let error = status["error"].as_str().expect("error");
+    assert!(error.contains("refused the credentials (401)"), "{error}");
+    assert!(
+        !error.contains("attempts"),
+        "refused credentials are not retried: {error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_untrusted_server_certificate_fails_at_once() {
+    let server = TestApiServer::start(TOKEN).await;
+    let impostor_ca = TestApiServer::start(TOKEN).await.kubeconfig(TOKEN);
+    let ca_line = |k: &str| {
+        k.lines()
+            .find(|l| l.contains("certificate-authority-data"))
+            .expect("ca line")
+            .to_owned()
+    };
+    let kubeconfig = server
+        .kubeconfig(TOKEN)
+        .replace(&ca_line(&server.kubeconfig(TOKEN)), &ca_line(&impostor_ca));
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let started = app
+        .post(
+            "/clusters/import",
+            &admin,
+            json!({"name": "mitm", "kubeconfig": b64(&kubeconfig)}),
+        )
+        .await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    let status = wait_import(&app, &admin, &id).await;
+    assert_eq!(status["status"], "failed");
+    let error = status["error"].as_str().expect("error");
+    assert!(
+        error.contains("TLS with the API server failed") && error.contains("certificate"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("attempts"),
+        "an untrusted server is not retried: {error}"
+    );
+    assert!(server.requests().is_empty(), "nothing was sent to an untrusted server");
+}

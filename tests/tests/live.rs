@@ -264,3 +264,37 @@ async fn periodic_health_follows_the_cluster_away_and_back() {
     assert_ne!(back["last_seen_at"], seen, "last seen moves on");
     assert_eq!(back["node_count"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pods_are_counted_page_by_page() {
+    let server = TestApiServer::start(TOKEN).await;
+    server.add_node("big", true);
+    server.add_node("small", true);
+    for i in 0..1234 {
+        let node = if i % 100 == 0 { "small" } else { "big" };
+        server.put("v1", "pods", json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i:04}"), "namespace": format!("ns{}", i % 7)},
+                                         "spec": {"nodeName": node, "containers": [{"name": "c", "image": "busybox"}]}}));
+    }
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = imported(&app, &admin, &server).await;
+
+    let nodes = app.get(&format!("/clusters/{id}/nodes"), &admin).await.data().clone();
+    let count = |name: &str| {
+        nodes["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|n| n["name"] == name)
+            .map(|n| n["pod_count"].clone())
+    };
+    assert_eq!((count("big"), count("small")), (Some(json!(1221)), Some(json!(13))));
+    let pod_reads: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("GET /api/v1/pods"))
+        .collect();
+    assert_eq!(pod_reads.len(), 3, "1234 pods in pages of 500: {pod_reads:?}");
+    assert!(pod_reads.iter().all(|r| r.contains("limit=500")), "{pod_reads:?}");
+    assert!(pod_reads[1..].iter().all(|r| r.contains("continue=")), "{pod_reads:?}");
+}

@@ -2,9 +2,10 @@
 //! timeouts, and the reads the workflows need. Errors are classified for the
 //! engine: refused credentials are permanent, an unreachable server transient.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{Namespace, Node};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
@@ -50,6 +51,26 @@ pub async fn client(yaml: &str, timeout: Duration) -> Result<Client, StepError> 
     Client::try_from(config).map_err(|e| StepError::permanent(format!("cannot build a client: {e}")))
 }
 
+/// An error with every cause under it; hyper's own text ("client error
+/// (SendRequest)") hides the reason, which sits deep in the chain.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut next = err.source();
+    while let Some(cause) = next {
+        // io::Error skips its inner error in source(); read it directly.
+        let inner = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        let text = inner.map_or_else(|| cause.to_string(), ToString::to_string);
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = inner.and_then(|e| e.source()).or_else(|| cause.source());
+    }
+    parts.join(": ")
+}
+
 /// Maps a kube error to the engine's classes.
 pub fn classify(err: kube::Error) -> StepError {
     match &err {
@@ -63,7 +84,15 @@ pub fn classify(err: kube::Error) -> StepError {
         kube::Error::Api(status) => {
             StepError::permanent(format!("API server answered {}: {}", status.code, status.message))
         }
-        _ => StepError::transient(format!("cannot reach the API server: {err}")),
+        _ => {
+            let reason = causes(&err);
+            // A certificate either side refuses will be refused again: no retry.
+            if reason.contains("certificate") || reason.contains("Certificate") {
+                StepError::permanent(format!("TLS with the API server failed: {reason}"))
+            } else {
+                StepError::transient(format!("cannot reach the API server: {reason}"))
+            }
+        }
     }
 }
 
@@ -72,21 +101,14 @@ pub async fn version(client: &Client) -> Result<String, StepError> {
     Ok(client.apiserver_version().await.map_err(classify)?.git_version)
 }
 
-/// Node names and namespace names.
+/// Nodes and namespace names.
 pub async fn inventory(client: &Client) -> Result<(Vec<Node>, Vec<String>), StepError> {
-    let nodes = Api::<Node>::all(client.clone())
-        .list(&ListParams::default())
-        .await
-        .map_err(classify)?
-        .items;
-    let namespaces = Api::<Namespace>::all(client.clone())
-        .list(&ListParams::default())
-        .await
-        .map_err(classify)?
-        .items
-        .into_iter()
-        .filter_map(|n| n.metadata.name)
-        .collect();
+    let nodes = nodes(client).await?;
+    let mut namespaces = Vec::new();
+    for_each(&Api::<Namespace>::all(client.clone()), |n| {
+        namespaces.extend(n.metadata.name)
+    })
+    .await?;
     Ok((nodes, namespaces))
 }
 
@@ -95,34 +117,57 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
-/// Every object of a cluster-scoped or all-namespaces list.
+/// Objects per list request: a large cluster is read a page at a time, so
+/// memory follows the page, not the cluster.
+pub const PAGE: u32 = 500;
+
+/// Hands every object of `api`'s list to `visit`, a page at a time.
+pub async fn for_each<K>(api: &Api<K>, mut visit: impl FnMut(K)) -> Result<(), StepError>
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let mut params = ListParams::default().limit(PAGE);
+    loop {
+        let page = api.list(&params).await.map_err(classify)?;
+        page.items.into_iter().for_each(&mut visit);
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Every object of a list across all namespaces (or cluster-scoped), read in pages.
 pub async fn list_all<K>(client: &Client) -> Result<Vec<K>, StepError>
 where
-    K: ::kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
+    K: ::kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
     K::DynamicType: Default,
 {
-    Ok(Api::<K>::all(client.clone())
-        .list(&ListParams::default())
-        .await
-        .map_err(classify)?
-        .items)
+    let mut items = Vec::new();
+    for_each(&Api::<K>::all(client.clone()), |item| items.push(item)).await?;
+    Ok(items)
 }
 
 /// Every Node.
 pub async fn nodes(client: &Client) -> Result<Vec<Node>, StepError> {
-    Ok(Api::<Node>::all(client.clone())
-        .list(&ListParams::default())
-        .await
-        .map_err(classify)?
-        .items)
+    list_all(client).await
+}
+
+/// How many pods each node runs; pods are counted page by page, never held.
+pub async fn pods_per_node(client: &Client) -> Result<HashMap<String, u32>, StepError> {
+    let mut counts = HashMap::new();
+    for_each(&Api::<Pod>::all(client.clone()), |pod| {
+        if let Some(node) = pod.spec.and_then(|s| s.node_name) {
+            *counts.entry(node).or_insert(0) += 1;
+        }
+    })
+    .await?;
+    Ok(counts)
 }
 
 /// Current CPU (cores) and memory (bytes) use per node from metrics.k8s.io,
 /// or `None` when the cluster does not serve it.
-pub async fn node_usage(client: &Client) -> Option<std::collections::HashMap<String, (f64, f64)>> {
+pub async fn node_usage(client: &Client) -> Option<HashMap<String, (f64, f64)>> {
     let resource = ::kube::discovery::ApiResource {
         group: "metrics.k8s.io".into(),
         version: "v1beta1".into(),
@@ -131,17 +176,17 @@ pub async fn node_usage(client: &Client) -> Option<std::collections::HashMap<Str
         plural: "nodes".into(),
     };
     let api = Api::<::kube::api::DynamicObject>::all_with(client.clone(), &resource);
-    let list = api.list(&ListParams::default()).await.ok()?;
-    let usage = list
-        .items
-        .into_iter()
-        .filter_map(|m| {
-            let name = m.metadata.name?;
-            let cpu = cpu_cores(m.data["usage"]["cpu"].as_str()?)?;
-            let memory = bytes(m.data["usage"]["memory"].as_str()?)?;
-            Some((name, (cpu, memory)))
-        })
-        .collect::<std::collections::HashMap<_, _>>();
+    let mut usage = HashMap::new();
+    for_each(&api, |m| {
+        let name = m.metadata.name;
+        let cpu = m.data["usage"]["cpu"].as_str().and_then(cpu_cores);
+        let memory = m.data["usage"]["memory"].as_str().and_then(bytes);
+        if let (Some(name), Some(cpu), Some(memory)) = (name, cpu, memory) {
+            usage.insert(name, (cpu, memory));
+        }
+    })
+    .await
+    .ok()?;
     (!usage.is_empty()).then_some(usage)
 }
 

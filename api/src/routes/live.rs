@@ -2,12 +2,12 @@
 //! read from the cluster through the kube adapter with a timeout. When the
 //! cluster does not answer, the answer is 503 with the reason, never stale data.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Node};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -145,11 +145,7 @@ async fn client(state: &AppState, id: &str) -> Result<::kube::Client, ApiError> 
     kube::client(&yaml, CLUSTER_TIMEOUT).await.map_err(unavailable)
 }
 
-fn node_view(
-    node: Node,
-    pods: &BTreeMap<String, i64>,
-    usage: Option<&std::collections::HashMap<String, (f64, f64)>>,
-) -> NodeView {
+fn node_view(node: Node, pods: &HashMap<String, u32>, usage: Option<&HashMap<String, (f64, f64)>>) -> NodeView {
     let name = node.metadata.name.clone().unwrap_or_default();
     let labels: BTreeMap<String, String> = node.metadata.labels.clone().unwrap_or_default().into_iter().collect();
     let control_plane = labels.contains_key("node-role.kubernetes.io/control-plane")
@@ -180,7 +176,7 @@ fn node_view(
         memory_usage_percent: percent(used.map(|u| u.1), memory),
         cpu_cores,
         memory_bytes: memory.map(|m| m as i64),
-        pod_count: pods.get(&name).copied().unwrap_or(0),
+        pod_count: pods.get(&name).copied().map_or(0, i64::from),
         labels,
         name,
     }
@@ -189,13 +185,7 @@ fn node_view(
 async fn node_views(state: &AppState, id: &str) -> Result<Vec<NodeView>, ApiError> {
     let client = client(state, id).await?;
     let nodes = kube::nodes(&client).await.map_err(unavailable)?;
-    let pods: Vec<Pod> = kube::list_all(&client).await.map_err(unavailable)?;
-    let mut per_node = BTreeMap::new();
-    for pod in pods {
-        if let Some(node) = pod.spec.and_then(|s| s.node_name) {
-            *per_node.entry(node).or_insert(0) += 1;
-        }
-    }
+    let per_node = kube::pods_per_node(&client).await.map_err(unavailable)?;
     let usage = kube::node_usage(&client).await;
     Ok(nodes
         .into_iter()
