@@ -45,3 +45,15 @@ pub async fn ping(db: &Database) -> Result<()> {
     db.ping().await?;
     Ok(())
 }
+
+/// A transaction that reads and then writes. On SQLite it starts with
+/// `BEGIN IMMEDIATE`, taking the write lock up front: a plain (deferred)
+/// transaction fails with SQLITE_BUSY when another connection writes between
+/// its read and its write, and the queue's polls write all the time.
+pub async fn begin_write(db: &Database) -> Result<sea_orm::DatabaseTransaction> {
+    let options = sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(sea_orm::TransactionTrait::begin_with_options(db, options).await?)
+}

@@ -182,3 +182,29 @@ async fn deletion_is_admin_only_and_keeps_the_last_admin() {
         .data();
     app.delete(&format!("/users/{admin_id}"), &admin).await.data();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_edits_all_succeed() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (carol_id, _) = app.user("carol").await;
+    let edits = (0..24).map(|i| {
+        let (app, admin, path) = (&app, &admin, format!("/users/{carol_id}"));
+        let role = if i % 2 == 0 { "admin" } else { "user" };
+        async move {
+            app.put(
+                &path,
+                admin,
+                json!({"role": role, "email": format!("c{i}@example.com")}),
+            )
+            .await
+        }
+    });
+    for reply in futures::future::join_all(edits).await {
+        // On SQLite a read-then-write transaction that does not take the
+        // write lock first fails with SQLITE_BUSY when another one commits.
+        reply.data();
+    }
+    let carol = app.get(&format!("/users/{carol_id}"), &admin).await.data().clone();
+    assert!(carol["email"].as_str().is_some_and(|e| e.ends_with("@example.com")));
+}

@@ -9,7 +9,7 @@ use taichu_storage::repositories::{
     tokens,
     users::{self, UserChanges},
 };
-use taichu_storage::{PageRequest, TransactionTrait};
+use taichu_storage::{PageRequest, db};
 
 use super::ApiTags;
 use crate::auth::{BearerAuth, password};
@@ -142,8 +142,9 @@ impl UsersApi {
             }
             None => None,
         };
-        let txn = state.db.begin().await?;
-        let user = users::find_by_id(&txn, &id)
+        let txn = db::begin_write(&state.db).await?;
+        users::lock_admins(&txn).await?;
+        let user = users::find_for_update(&txn, &id)
             .await?
             .ok_or_else(|| ApiError::not_found("user"))?;
         let demoting_admin = role == Some(Role::User) && user.role == users::ROLE_ADMIN;
@@ -184,7 +185,7 @@ impl UsersApi {
             }
         }
         let hash = password::hash(body.0.new_password).await?;
-        let txn = state.db.begin().await?;
+        let txn = db::begin_write(&state.db).await?;
         tokens::revoke_user(&txn, &user.id).await?;
         users::update(
             &txn,
@@ -203,8 +204,9 @@ impl UsersApi {
     #[oai(path = "/users/:id", method = "delete")]
     async fn delete(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<MessageData> {
         auth.0.require_admin()?;
-        let txn = state.db.begin().await?;
-        let user = users::find_by_id(&txn, &id)
+        let txn = db::begin_write(&state.db).await?;
+        users::lock_admins(&txn).await?;
+        let user = users::find_for_update(&txn, &id)
             .await?
             .ok_or_else(|| ApiError::not_found("user"))?;
         if user.role == users::ROLE_ADMIN && users::count_admins(&txn).await? <= 1 {

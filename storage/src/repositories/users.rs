@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 
 use crate::entities::users::{self, ActiveModel, Column, Entity, Model};
@@ -56,6 +57,29 @@ pub async fn list(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<M
 /// Number of accounts with the admin role.
 pub async fn count_admins(db: &impl ConnectionTrait) -> Result<u64> {
     Ok(Entity::find().filter(Column::Role.eq(ROLE_ADMIN)).count(db).await?)
+}
+
+/// Locks the admins' rows until the transaction ends, in id order. Every
+/// transaction that may add or remove an admin takes this lock first, so they
+/// run one after another (on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already
+/// serialises them). Count after locking: rows promoted by a transaction that
+/// committed while this one waited are not locked, but a fresh count sees them.
+pub async fn lock_admins(db: &impl ConnectionTrait) -> Result<()> {
+    Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Role.eq(ROLE_ADMIN))
+        .order_by_asc(Column::Id)
+        .lock_exclusive()
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
+    Ok(())
+}
+
+/// The account, its row locked until the transaction ends.
+pub async fn find_for_update(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> {
+    Ok(Entity::find_by_id(id.to_owned()).lock_exclusive().one(db).await?)
 }
 
 /// Changes to an account; `None` leaves a field as it is.
