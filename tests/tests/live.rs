@@ -298,3 +298,41 @@ async fn pods_are_counted_page_by_page() {
     assert!(pod_reads.iter().all(|r| r.contains("limit=500")), "{pod_reads:?}");
     assert!(pod_reads[1..].iter().all(|r| r.contains("continue=")), "{pod_reads:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_events_page_newest_first() {
+    let server = TestApiServer::start(TOKEN).await;
+    // Names sort opposite to time, so the server's order is not the answer.
+    for i in 0..1300u32 {
+        let kind = if i % 2 == 0 { "Normal" } else { "Warning" };
+        let at = chrono::DateTime::from_timestamp(1_767_225_600 + i64::from(i) * 60, 0)
+            .expect("time")
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        server.put(
+            "v1",
+            "events",
+            json!({"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": format!("e{:04}", 9999 - i), "namespace": "default", "uid": format!("uid-{i}")},
+            "type": kind, "reason": "Tick", "message": "tick", "involvedObject": {"kind": "Pod", "name": "p"},
+            "firstTimestamp": at, "lastTimestamp": at}),
+        );
+    }
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = imported(&app, &admin, &server).await;
+    let page = app
+        .get(&format!("/clusters/{id}/events?type=Warning&page=3&limit=100"), &admin)
+        .await
+        .data()
+        .clone();
+    assert_eq!(page["total"], 650);
+    let ids: Vec<&str> = page["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["id"].as_str().expect("id"))
+        .collect();
+    // Warnings are the odd i; newest first, the 201st newest is i = 1299 - 2*200.
+    assert_eq!(ids.len(), 100);
+    assert_eq!((ids[0], ids[99]), ("uid-899", "uid-701"));
+}

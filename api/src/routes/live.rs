@@ -182,6 +182,24 @@ fn node_view(node: Node, pods: &HashMap<String, u32>, usage: Option<&HashMap<Str
     }
 }
 
+fn event_view(e: Event) -> EventView {
+    EventView {
+        id: e.metadata.uid.clone().unwrap_or_default(),
+        event_type: e.type_.clone().unwrap_or_else(|| "Normal".into()),
+        reason: e.reason.clone(),
+        message: e.message.clone(),
+        namespace: e.metadata.namespace.clone(),
+        object: e
+            .involved_object
+            .name
+            .as_ref()
+            .map(|n| format!("{}/{n}", e.involved_object.kind.clone().unwrap_or_default())),
+        count: e.count.unwrap_or(1),
+        first_timestamp: e.first_timestamp.as_ref().and_then(|t| chrono_time(&t.0)),
+        last_timestamp: e.last_timestamp.as_ref().and_then(|t| chrono_time(&t.0)),
+    }
+}
+
 async fn node_views(state: &AppState, id: &str) -> Result<Vec<NodeView>, ApiError> {
     let client = client(state, id).await?;
     let nodes = kube::nodes(&client).await.map_err(unavailable)?;
@@ -296,29 +314,26 @@ impl LiveApi {
     ) -> ApiResult<EventList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
         let client = client(&state, &id).await?;
-        let mut events: Vec<EventView> = kube::list_all::<Event>(&client)
-            .await
-            .map_err(unavailable)?
-            .into_iter()
-            .map(|e| EventView {
-                id: e.metadata.uid.clone().unwrap_or_default(),
-                event_type: e.type_.clone().unwrap_or_else(|| "Normal".into()),
-                reason: e.reason.clone(),
-                message: e.message.clone(),
-                namespace: e.metadata.namespace.clone(),
-                object: e
-                    .involved_object
-                    .name
-                    .as_ref()
-                    .map(|n| format!("{}/{n}", e.involved_object.kind.clone().unwrap_or_default())),
-                count: e.count.unwrap_or(1),
-                first_timestamp: e.first_timestamp.as_ref().and_then(|t| chrono_time(&t.0)),
-                last_timestamp: e.last_timestamp.as_ref().and_then(|t| chrono_time(&t.0)),
-            })
-            .filter(|e| event_type.0.as_ref().is_none_or(|t| *t == e.event_type))
-            .collect();
-        events.sort_by_key(|e| std::cmp::Reverse(e.last_timestamp));
-        let total = events.len() as u64;
+        // Events are read a page at a time and only the newest that this
+        // page can show are kept: memory follows the page, not the cluster.
+        let keep = ((page.index() + 1) * page.limit) as usize;
+        let newest_first = |events: &mut Vec<EventView>| events.sort_by_key(|e| std::cmp::Reverse(e.last_timestamp));
+        let (mut events, mut total) = (Vec::new(), 0u64);
+        kube::for_each(&::kube::Api::<Event>::all(client), |e| {
+            let view = event_view(e);
+            if event_type.0.as_ref().is_some_and(|t| *t != view.event_type) {
+                return;
+            }
+            total += 1;
+            events.push(view);
+            if events.len() >= 2 * keep.max(1) {
+                newest_first(&mut events);
+                events.truncate(keep);
+            }
+        })
+        .await
+        .map_err(unavailable)?;
+        newest_first(&mut events);
         let events = events
             .into_iter()
             .skip((page.index() * page.limit) as usize)
