@@ -71,6 +71,18 @@ async fn import_registers_a_healthy_cluster_and_keeps_the_kubeconfig_secret() {
         !db.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
         "the kubeconfig is not stored in plaintext"
     );
+
+    // Deleting the cluster removes our records and never touches the cluster.
+    let objects = server.object_count();
+    app.delete(&format!("/clusters/{cluster_id}"), &admin).await.data();
+    app.get(&format!("/clusters/{cluster_id}"), &admin).await.error(404);
+    assert_eq!(server.object_count(), objects);
+    let writes: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| !r.starts_with("GET "))
+        .collect();
+    assert!(writes.is_empty(), "only reads ever reached the cluster: {writes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
