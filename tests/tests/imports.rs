@@ -20,6 +20,14 @@ async fn wait_import(app: &TestApp, token: &str, id: &str) -> Value {
         .await
 }
 
+/// Starts an import of `kubeconfig` as `name` and waits for its end.
+async fn import(app: &TestApp, token: &str, name: &str, kubeconfig: &str) -> Value {
+    let body = json!({"name": name, "kubeconfig": b64(kubeconfig)});
+    let started = app.post("/clusters/import", token, body).await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    wait_import(app, token, &id).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn import_registers_a_healthy_cluster_and_keeps_the_kubeconfig_secret() {
     let server = TestApiServer::start(TOKEN).await;
@@ -90,14 +98,12 @@ async fn a_refused_token_fails_the_import_at_once_with_the_reason() {
     let server = TestApiServer::start(TOKEN).await;
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let body = json!({"name": "bad-token", "kubeconfig": b64(&server.kubeconfig("not-the-token"))});
-    let started = app.post("/clusters/import", &admin, body).await;
-    let id = started.data()["id"].as_str().expect("id").to_owned();
-    let status = wait_import(&app, &admin, &id).await;
+    let status = import(&app, &admin, "bad-token", &server.kubeconfig("not-the-token")).await;
     assert_eq!(status["status"], "failed");
     let error = status["error"].as_str().expect("error");
     assert!(error.contains("refused the credentials (401)"), "{error}");
     assert!(status["logs"].as_str().expect("logs").contains("401"));
+    let id = status["id"].as_str().expect("id");
     let run = app.get(&format!("/workflows/{id}"), &admin).await;
     assert_eq!(run.data()["attempts"], 1, "credentials are not retried");
     let cluster = app
@@ -121,15 +127,7 @@ async fn an_unreachable_server_is_retried_then_fails_with_the_reason() {
     drop(server);
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let started = app
-        .post(
-            "/clusters/import",
-            &admin,
-            json!({"name": "gone", "kubeconfig": b64(&kubeconfig)}),
-        )
-        .await;
-    let id = started.data()["id"].as_str().expect("id").to_owned();
-    let status = wait_import(&app, &admin, &id).await;
+    let status = import(&app, &admin, "gone", &kubeconfig).await;
     assert_eq!(status["status"], "failed");
     let error = status["error"].as_str().expect("error");
     assert!(
@@ -211,15 +209,7 @@ async fn client_certificates_import_and_a_foreign_one_fails_at_once() {
     let admin = app.admin_token().await;
 
     let kubeconfig = server.client_cert_kubeconfig("admin");
-    let started = app
-        .post(
-            "/clusters/import",
-            &admin,
-            json!({"name": "by-cert", "kubeconfig": b64(&kubeconfig)}),
-        )
-        .await;
-    let id = started.data()["id"].as_str().expect("id").to_owned();
-    let status = wait_import(&app, &admin, &id).await;
+    let status = import(&app, &admin, "by-cert", &kubeconfig).await;
     assert_eq!(status["status"], "completed", "{status}");
     let key = kubeconfig
         .lines()
@@ -231,15 +221,7 @@ async fn client_certificates_import_and_a_foreign_one_fails_at_once() {
         "the client key is not stored in plaintext"
     );
 
-    let started = app
-        .post(
-            "/clusters/import",
-            &admin,
-            json!({"name": "stranger", "kubeconfig": b64(&server.foreign_cert_kubeconfig("admin"))}),
-        )
-        .await;
-    let id = started.data()["id"].as_str().expect("id").to_owned();
-    let status = wait_import(&app, &admin, &id).await;
+    let status = import(&app, &admin, "stranger", &server.foreign_cert_kubeconfig("admin")).await;
     assert_eq!(status["status"], "failed");
     let error = status["error"].as_str().expect("error");
     assert!(error.contains("refused the credentials (401)"), "{error}");
@@ -264,15 +246,7 @@ async fn an_untrusted_server_certificate_fails_at_once() {
         .replace(&ca_line(&server.kubeconfig(TOKEN)), &ca_line(&impostor_ca));
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let started = app
-        .post(
-            "/clusters/import",
-            &admin,
-            json!({"name": "mitm", "kubeconfig": b64(&kubeconfig)}),
-        )
-        .await;
-    let id = started.data()["id"].as_str().expect("id").to_owned();
-    let status = wait_import(&app, &admin, &id).await;
+    let status = import(&app, &admin, "mitm", &kubeconfig).await;
     assert_eq!(status["status"], "failed");
     let error = status["error"].as_str().expect("error");
     assert!(
