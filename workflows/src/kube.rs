@@ -51,24 +51,19 @@ pub async fn client(yaml: &str, timeout: Duration) -> Result<Client, StepError> 
     Client::try_from(config).map_err(|e| StepError::permanent(format!("cannot build a client: {e}")))
 }
 
-/// An error with every cause under it; hyper's own text ("client error
-/// (SendRequest)") hides the reason, which sits deep in the chain.
-fn causes(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut next = err.source();
+/// An error and every cause under it. io::Error's `source()` skips the error
+/// it wraps (where rustls puts its own), so a wrapped error is the next cause.
+fn chain<'a>(err: &'a (dyn std::error::Error + 'static)) -> Vec<&'a (dyn std::error::Error + 'static)> {
+    let mut out = Vec::new();
+    let mut next = Some(err);
     while let Some(cause) = next {
-        // io::Error skips its inner error in source(); read it directly.
-        let inner = cause
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|e| e as &(dyn std::error::Error + 'static));
-        let text = inner.map_or_else(|| cause.to_string(), ToString::to_string);
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = inner.and_then(|e| e.source()).or_else(|| cause.source());
+        out.push(cause);
+        next = match cause.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => cause.source(),
+        };
     }
-    parts.join(": ")
+    out
 }
 
 /// Maps a kube error to the engine's classes.
@@ -85,9 +80,19 @@ pub fn classify(err: kube::Error) -> StepError {
             StepError::permanent(format!("API server answered {}: {}", status.code, status.message))
         }
         _ => {
-            let reason = causes(&err);
-            // A certificate either side refuses will be refused again: no retry.
-            if reason.contains("certificate") || reason.contains("Certificate") {
+            let causes = chain(&err);
+            // hyper's own text ("client error (SendRequest)") hides the reason,
+            // which sits deep in the chain: say all of it.
+            let mut reason: Vec<String> = Vec::new();
+            for text in causes.iter().map(ToString::to_string) {
+                if !reason.iter().any(|r| r.contains(&text)) {
+                    reason.push(text);
+                }
+            }
+            let reason = reason.join(": ");
+            // A TLS failure (an untrusted certificate, a refused handshake)
+            // comes back the same on every attempt: no retry.
+            if causes.iter().any(|c| c.is::<rustls::Error>()) {
                 StepError::permanent(format!("TLS with the API server failed: {reason}"))
             } else {
                 StepError::transient(format!("cannot reach the API server: {reason}"))
