@@ -2,6 +2,7 @@
 //! (`/api/v1/…`, `/apis/{group}/{version}/…`, `namespaces/{ns}/…`), verbs,
 //! content types, authentication, and the request log tests read.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, RwLock};
 
 use poem::web::Data;
@@ -25,7 +26,7 @@ pub struct Shared {
     pub state: Arc<RwLock<State>>,
     /// The bearer token that authenticates; `None` accepts client certificates only.
     pub token: Option<String>,
-    pub requests: Arc<Mutex<Vec<String>>>,
+    pub requests: Arc<Mutex<VecDeque<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -67,9 +68,9 @@ fn authenticate(shared: &Shared, req: &Request) -> Outcome<()> {
 fn record(shared: &Shared, req: &Request) {
     let mut log = shared.requests.lock().expect("request log");
     if log.len() >= REQUEST_LOG {
-        log.remove(0);
+        log.pop_front();
     }
-    log.push(format!("{} {}", req.method(), req.uri()));
+    log.push_back(format!("{} {}", req.method(), req.uri()));
 }
 
 #[handler]
@@ -239,7 +240,7 @@ async fn resource(
             let patch: Value = serde_yaml::from_slice(&bytes)
                 .map_err(|e| Failure::bad_request(format!("the patch is not valid: {e}")))?;
             let mut state = shared.state.write().expect("state lock");
-            let existed = state.store.get(&rt, &key(name.clone())).is_some();
+            let existed = state.store.contains(&rt, &key(name.clone()));
             let patched = state.patch(&rt, &key(name), kind, patch, &manager)?;
             Ok(json_response(if existed { 200 } else { 201 }, patched.to_string()))
         }

@@ -19,6 +19,7 @@ mod status;
 mod store;
 mod tls;
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, RwLock};
 
 use base64::Engine as _;
@@ -43,7 +44,7 @@ pub struct TestApiServer {
     host: String,
     port: u16,
     state: Arc<RwLock<State>>,
-    requests: Arc<Mutex<Vec<String>>>,
+    requests: Arc<Mutex<VecDeque<String>>>,
     server: Option<JoinHandle<()>>,
 }
 
@@ -159,7 +160,7 @@ impl TestApiServer {
 
     /// Every request so far (`METHOD /path?query`), oldest first.
     pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().expect("request log").clone()
+        self.requests.lock().expect("request log").iter().cloned().collect()
     }
 
     /// How many objects it holds.

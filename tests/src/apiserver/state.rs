@@ -66,12 +66,7 @@ impl State {
             .catalog
             .find("", "v1", "namespaces")
             .expect("namespaces are built in");
-        if rt.namespaced
-            && self
-                .store
-                .get(namespaces, &(String::new(), namespace.to_owned()))
-                .is_none()
-        {
+        if rt.namespaced && !self.store.contains(namespaces, &(String::new(), namespace.to_owned())) {
             return Err(Failure::namespace_not_found(namespace));
         }
         Ok(())
@@ -124,7 +119,7 @@ impl State {
             ));
         }
         self.require_namespace(rt, &key.0)?;
-        if self.store.get(rt, &key).is_some() {
+        if self.store.contains(rt, &key) {
             return Err(Failure::already_exists(rt, &key.1));
         }
         self.commit(rt, None, object, manager)

@@ -121,6 +121,13 @@ impl Store {
             .insert(key, Stored::new(object));
     }
 
+    /// Whether the object exists, without parsing it.
+    pub fn contains(&self, rt: &ResourceType, key: &Key) -> bool {
+        self.objects
+            .get(&(rt.group.clone(), rt.plural.clone()))
+            .is_some_and(|objects| objects.contains_key(key))
+    }
+
     pub fn get(&self, rt: &ResourceType, key: &Key) -> Option<Value> {
         self.objects
             .get(&(rt.group.clone(), rt.plural.clone()))?
