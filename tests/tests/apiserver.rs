@@ -236,6 +236,7 @@ async fn lists_filter_by_labels_and_fields_and_page_with_continue() {
         match page.metadata.continue_ {
             Some(token) if !token.is_empty() => {
                 assert!(page.metadata.remaining_item_count.is_some_and(|n| n > 0));
+                assert_eq!(page.metadata.remaining_item_count, Some(250 - seen.len() as i64));
                 params = params.continue_token(&token);
             }
             _ => break,

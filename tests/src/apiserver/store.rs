@@ -68,20 +68,37 @@ pub fn key_of(rt: &ResourceType, object: &Value) -> Key {
     (namespace.to_owned(), name.to_owned())
 }
 
-fn encode_continue(revision: u64, after: &Key) -> String {
-    let token = json!({"rv": revision, "start": [after.0, after.1]});
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
+/// Where a paged list stands: the last key served and how many matching
+/// items were left after it, so later pages need not count them again.
+#[derive(Debug)]
+struct Continue {
+    after: Key,
+    remaining: usize,
 }
 
-fn decode_continue(token: &str) -> Outcome<Key> {
-    let invalid = || Failure::bad_request("continue key is not valid: not a token this server issued");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| invalid())?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    match (value["start"][0].as_str(), value["start"][1].as_str()) {
-        (Some(ns), Some(name)) => Ok((ns.to_owned(), name.to_owned())),
-        _ => Err(invalid()),
+impl Continue {
+    fn encode(&self, revision: u64) -> String {
+        let token = json!({"rv": revision, "start": [self.after.0, self.after.1], "remaining": self.remaining});
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
+    }
+
+    fn decode(token: &str) -> Outcome<Self> {
+        let invalid = || Failure::bad_request("continue key is not valid: not a token this server issued");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .map_err(|_| invalid())?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        match (
+            value["start"][0].as_str(),
+            value["start"][1].as_str(),
+            value["remaining"].as_u64(),
+        ) {
+            (Some(ns), Some(name), Some(remaining)) => Ok(Self {
+                after: (ns.to_owned(), name.to_owned()),
+                remaining: usize::try_from(remaining).map_err(|_| invalid())?,
+            }),
+            _ => Err(invalid()),
+        }
     }
 }
 
@@ -171,8 +188,9 @@ impl Store {
             .objects
             .get(&(rt.group.clone(), rt.plural.clone()))
             .unwrap_or(&empty);
-        let start = match &query.continue_token {
-            Some(token) => Bound::Excluded(decode_continue(token)?),
+        let resumed = query.continue_token.as_deref().map(Continue::decode).transpose()?;
+        let start = match &resumed {
+            Some(token) => Bound::Excluded(token.after.clone()),
             None => Bound::Included((query.namespace.clone().unwrap_or_default(), String::new())),
         };
         let mut matching = objects
@@ -180,9 +198,10 @@ impl Store {
             .take_while(|((ns, _), _)| query.namespace.as_ref().is_none_or(|want| want == ns))
             .filter(|(key, stored)| {
                 query.labels.matches(|k| stored.label(k)) && field_matches(&query.fields, key, stored)
-            });
+            })
+            .peekable();
         let limit = query.limit.unwrap_or(usize::MAX);
-        let mut items = String::new();
+        let (mut items, mut served) = (String::new(), 0usize);
         let mut last: Option<&Key> = None;
         for (key, stored) in matching.by_ref().take(limit) {
             if last.is_some() {
@@ -190,11 +209,21 @@ impl Store {
             }
             items.push_str(&stored.raw);
             last = Some(key);
+            served += 1;
         }
-        let remaining = matching.count();
         let mut metadata = json!({"resourceVersion": self.revision.to_string()});
-        if let (Some(last), true) = (last, remaining > 0) {
-            metadata["continue"] = json!(encode_continue(self.revision, last));
+        if let (Some(last), true) = (last, matching.peek().is_some()) {
+            // The first page counts what is left once; later pages carry the
+            // count on, so walking a list costs one pass, not one per page.
+            let remaining = match &resumed {
+                Some(token) => token.remaining.saturating_sub(served).max(1),
+                None => matching.count(),
+            };
+            let token = Continue {
+                after: last.clone(),
+                remaining,
+            };
+            metadata["continue"] = json!(token.encode(self.revision));
             metadata["remainingItemCount"] = json!(remaining);
         }
         Ok(format!(
