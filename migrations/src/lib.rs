@@ -3,6 +3,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod shapes;
+
 mod m20261124_000001_users;
 mod m20261124_000002_tokens;
 mod m20261124_000003_audit_logs;

@@ -1,5 +1,7 @@
 use sea_orm_migration::prelude::*;
 
+use crate::shapes::ts;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -27,8 +29,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Users::Email).string_len(254).null())
                     .col(ColumnDef::new(Users::PasswordHash).string().not_null())
                     .col(ColumnDef::new(Users::Role).string_len(16).not_null())
-                    .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Users::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(ts(Users::CreatedAt))
+                    .col(ts(Users::UpdatedAt))
                     .to_owned(),
             )
             .await

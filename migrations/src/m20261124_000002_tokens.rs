@@ -2,6 +2,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::shapes::{cascade, index, ts, ts_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -53,43 +55,23 @@ impl MigrationTrait for Migration {
                             .unique_key(),
                     )
                     .col(ColumnDef::new(RefreshTokens::SessionId).string_len(36).not_null())
-                    .col(
-                        ColumnDef::new(RefreshTokens::ExpiresAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(RefreshTokens::RotatedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(RefreshTokens::RevokedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(RefreshTokens::CreatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(RefreshTokens::Table, RefreshTokens::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .col(ts(RefreshTokens::ExpiresAt))
+                    .col(ts_null(RefreshTokens::RotatedAt))
+                    .col(ts_null(RefreshTokens::RevokedAt))
+                    .col(ts(RefreshTokens::CreatedAt))
+                    .foreign_key(&mut cascade(
+                        (RefreshTokens::Table, RefreshTokens::UserId),
+                        (Users::Table, Users::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_refresh_tokens_session")
-                    .table(RefreshTokens::Table)
-                    .col(RefreshTokens::SessionId)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_refresh_tokens_session",
+                RefreshTokens::Table,
+                [RefreshTokens::SessionId],
+            ))
             .await?;
         manager
             .create_table(
@@ -101,16 +83,8 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .primary_key(),
                     )
-                    .col(
-                        ColumnDef::new(RevokedTokens::ExpiresAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(RevokedTokens::RevokedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ts(RevokedTokens::ExpiresAt))
+                    .col(ts(RevokedTokens::RevokedAt))
                     .to_owned(),
             )
             .await

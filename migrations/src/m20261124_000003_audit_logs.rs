@@ -1,5 +1,7 @@
 use sea_orm_migration::prelude::*;
 
+use crate::shapes::{index, ts};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -40,11 +42,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(AuditLogs::StatusCode).integer().not_null())
                     .col(ColumnDef::new(AuditLogs::ClientAddr).string_len(64).null())
                     .col(ColumnDef::new(AuditLogs::UserAgent).string_len(512).null())
-                    .col(
-                        ColumnDef::new(AuditLogs::Timestamp)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ts(AuditLogs::Timestamp))
                     .to_owned(),
             )
             .await?;
@@ -53,9 +51,7 @@ impl MigrationTrait for Migration {
             ("idx_audit_logs_cluster", AuditLogs::ClusterId),
             ("idx_audit_logs_username", AuditLogs::Username),
         ] {
-            manager
-                .create_index(Index::create().name(name).table(AuditLogs::Table).col(col).to_owned())
-                .await?;
+            manager.create_index(index(name, AuditLogs::Table, [col])).await?;
         }
         Ok(())
     }

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::shapes::{cascade, index, serial_id, ts, ts_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -68,14 +70,6 @@ enum WorkflowMarkers {
     CreatedAt,
 }
 
-fn ts(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().not_null().to_owned()
-}
-
-fn ts_null(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().null().to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -117,11 +111,7 @@ impl MigrationTrait for Migration {
                 vec![WorkflowRuns::Status, WorkflowRuns::LeaseExpiresAt],
             ),
         ] {
-            let mut index = Index::create().name(name).table(WorkflowRuns::Table).to_owned();
-            for col in cols {
-                index.col(col);
-            }
-            manager.create_index(index).await?;
+            manager.create_index(index(name, WorkflowRuns::Table, cols)).await?;
         }
         manager
             .create_table(
@@ -143,71 +133,49 @@ impl MigrationTrait for Migration {
                     .col(ts(WorkflowSteps::StartedAt))
                     .col(ts_null(WorkflowSteps::FinishedAt))
                     .col(ColumnDef::new(WorkflowSteps::DurationMs).big_integer().null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(WorkflowSteps::Table, WorkflowSteps::RunId)
-                            .to(WorkflowRuns::Table, WorkflowRuns::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        (WorkflowSteps::Table, WorkflowSteps::RunId),
+                        (WorkflowRuns::Table, WorkflowRuns::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_workflow_steps_run")
-                    .table(WorkflowSteps::Table)
-                    .col(WorkflowSteps::RunId)
-                    .col(WorkflowSteps::StepIndex)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_workflow_steps_run",
+                WorkflowSteps::Table,
+                [WorkflowSteps::RunId, WorkflowSteps::StepIndex],
+            ))
             .await?;
         manager
             .create_table(
                 Table::create()
                     .table(WorkflowLogs::Table)
-                    .col(
-                        ColumnDef::new(WorkflowLogs::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(serial_id(WorkflowLogs::Id))
                     .col(ColumnDef::new(WorkflowLogs::RunId).string_len(36).not_null())
                     .col(ColumnDef::new(WorkflowLogs::Step).string_len(64).null())
                     .col(ColumnDef::new(WorkflowLogs::Level).string_len(8).not_null())
                     .col(ColumnDef::new(WorkflowLogs::Message).text().not_null())
                     .col(ts(WorkflowLogs::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(WorkflowLogs::Table, WorkflowLogs::RunId)
-                            .to(WorkflowRuns::Table, WorkflowRuns::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(
+                        (WorkflowLogs::Table, WorkflowLogs::RunId),
+                        (WorkflowRuns::Table, WorkflowRuns::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_workflow_logs_run")
-                    .table(WorkflowLogs::Table)
-                    .col(WorkflowLogs::RunId)
-                    .col(WorkflowLogs::Id)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_workflow_logs_run",
+                WorkflowLogs::Table,
+                [WorkflowLogs::RunId, WorkflowLogs::Id],
+            ))
             .await?;
         manager
             .create_table(
                 Table::create()
                     .table(WorkflowMarkers::Table)
-                    .col(
-                        ColumnDef::new(WorkflowMarkers::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(serial_id(WorkflowMarkers::Id))
                     .col(ColumnDef::new(WorkflowMarkers::RunId).string_len(36).not_null())
                     .col(ColumnDef::new(WorkflowMarkers::StepIndex).integer().not_null())
                     .col(ColumnDef::new(WorkflowMarkers::Attempt).integer().not_null())
@@ -216,13 +184,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_workflow_markers_run")
-                    .table(WorkflowMarkers::Table)
-                    .col(WorkflowMarkers::RunId)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "idx_workflow_markers_run",
+                WorkflowMarkers::Table,
+                [WorkflowMarkers::RunId],
+            ))
             .await
     }
 

@@ -2,6 +2,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::shapes::{index, ts, ts_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -54,7 +56,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Machines::Description).text().null())
                     .col(ColumnDef::new(Machines::Status).string_len(16).not_null())
                     .col(ColumnDef::new(Machines::StatusMessage).text().null())
-                    .col(ColumnDef::new(Machines::LastCheckAt).timestamp_with_time_zone().null())
+                    .col(ts_null(Machines::LastCheckAt))
                     .col(ColumnDef::new(Machines::HostKeyFingerprint).string_len(128).null())
                     .col(ColumnDef::new(Machines::Hostname).string_len(255).null())
                     .col(ColumnDef::new(Machines::Os).string_len(255).null())
@@ -63,27 +65,13 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Machines::CpuCores).integer().null())
                     .col(ColumnDef::new(Machines::MemoryBytes).big_integer().null())
                     .col(ColumnDef::new(Machines::ClusterId).string_len(36).null())
-                    .col(
-                        ColumnDef::new(Machines::CreatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Machines::UpdatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ts(Machines::CreatedAt))
+                    .col(ts(Machines::UpdatedAt))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_machines_status")
-                    .table(Machines::Table)
-                    .col(Machines::Status)
-                    .to_owned(),
-            )
+            .create_index(index("idx_machines_status", Machines::Table, [Machines::Status]))
             .await
     }
 

@@ -2,6 +2,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::shapes::{index, ts, ts_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -44,28 +46,14 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Clusters::ApiServer).string_len(512).null())
                     .col(ColumnDef::new(Clusters::KubeconfigEnc).text().null())
                     .col(ColumnDef::new(Clusters::CreatedBy).string_len(64).null())
-                    .col(ColumnDef::new(Clusters::LastSeenAt).timestamp_with_time_zone().null())
-                    .col(
-                        ColumnDef::new(Clusters::CreatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Clusters::UpdatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ts_null(Clusters::LastSeenAt))
+                    .col(ts(Clusters::CreatedAt))
+                    .col(ts(Clusters::UpdatedAt))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_clusters_status")
-                    .table(Clusters::Table)
-                    .col(Clusters::Status)
-                    .to_owned(),
-            )
+            .create_index(index("idx_clusters_status", Clusters::Table, [Clusters::Status]))
             .await
     }
 

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::shapes::ts;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -25,11 +27,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(SchedulerTicks::Job).string_len(64).not_null())
                     .col(ColumnDef::new(SchedulerTicks::Tick).big_integer().not_null())
                     .col(ColumnDef::new(SchedulerTicks::ClaimedBy).string_len(128).not_null())
-                    .col(
-                        ColumnDef::new(SchedulerTicks::ClaimedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ts(SchedulerTicks::ClaimedAt))
                     .primary_key(Index::create().col(SchedulerTicks::Job).col(SchedulerTicks::Tick))
                     .to_owned(),
             )
