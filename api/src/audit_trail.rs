@@ -4,10 +4,11 @@
 //! successful login, from the account the server just authenticated), never
 //! from the request body, so rows cannot be forged under another name.
 
-use poem::http::Method;
-use poem::web::RemoteAddr;
+use std::net::IpAddr;
+
+use poem::http::{Method, StatusCode};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
-use taichu_storage::repositories::audit::{self, NewAudit};
+use taichu_storage::repositories::audit::{self, NewAudit, Source};
 
 use crate::state::AppState;
 
@@ -148,7 +149,7 @@ pub async fn record<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .and_then(|token| state.jwt.verify(token).ok());
-    let client_addr = client_addr(req.remote_addr());
+    let client_addr = client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
     let user_agent = req
         .headers()
         .get("user-agent")
@@ -157,6 +158,10 @@ pub async fn record<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
 
     let mut resp = next.call(req).await?.into_response();
     let status = resp.status();
+    // Throttled attempts are summed up in one row per burst by the throttle.
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Ok(resp);
+    }
     let body = if status.is_success() && method == Method::POST {
         inspect_body(&mut resp).await
     } else {
@@ -168,24 +173,35 @@ pub async fn record<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
         None => (None, None),
     };
     let mut resource_id = target.resource_id.clone();
+    let mut details = attempted
+        .filter(|_| !status.is_success())
+        .map(|name| format!("failed login for username '{name}'"));
     if let Some(body) = &body {
         if is_login {
             user_id = json_field(body, "/data/user/id");
             username = json_field(body, "/data/user/username");
             resource_id = user_id.clone();
+        } else if target.action == "REGISTER" {
+            // The new account is the actor of its own registration.
+            user_id = json_field(body, "/data/id");
+            username = json_field(body, "/data/username");
+            resource_id = user_id.clone();
+            details = Some(format!(
+                "registered account '{}' with role {}",
+                username.as_deref().unwrap_or_default(),
+                json_field(body, "/data/role").unwrap_or_default()
+            ));
         } else if resource_id.is_none() {
             resource_id = json_field(body, "/data/id");
         }
     }
-    let details = attempted
-        .filter(|_| !status.is_success())
-        .map(|name| format!("failed login for username '{name}'"));
     // A cluster's own creation belongs to its trail.
     let cluster_id = match (&target.cluster_id, target.resource_type.as_str()) {
         (None, "cluster") => resource_id.clone(),
         (id, _) => id.clone(),
     };
     let row = NewAudit {
+        source: Source::Api,
         user_id,
         username,
         action: target.action,
@@ -204,9 +220,28 @@ pub async fn record<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
     Ok(resp)
 }
 
-/// The client's IP address, as recorded in audit rows.
-pub fn client_addr(addr: &RemoteAddr) -> Option<String> {
-    addr.as_socket_addr().map(|a| a.ip().to_string())
+/// The client's address: the peer, or, when the peer is a trusted proxy, the
+/// nearest address in `X-Forwarded-For` that is not one of our proxies.
+pub fn client_ip(req: &Request, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let peer = req.remote_addr().as_socket_addr()?.ip();
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted.iter().any(|net| net.contains(ip)))
+            .unwrap_or(peer),
+    )
 }
 
 async fn take_login_username(req: &mut Request) -> Option<String> {

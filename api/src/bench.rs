@@ -59,6 +59,7 @@ async fn baseline_commit_ms(db: &Database) -> anyhow::Result<f64> {
             state: "{}".into(),
             plan: "[]".into(),
             created_by: None,
+            created_by_id: None,
         },
     )
     .await?;
@@ -100,7 +101,11 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
     let baseline = baseline_commit_ms(&db).await?;
 
     // The canary touches no credentials; a throwaway key will do.
-    let secrets = SecretBox::new(&rand::random::<[u8; 32]>())?;
+    let env = taichu_workflows::WorkflowEnv {
+        db: db.clone(),
+        secrets: SecretBox::new(&rand::random::<[u8; 32]>())?,
+        network: taichu_workflows::NetworkPolicy::default(),
+    };
     let shutdown = Shutdown::new();
     let mut engines = Vec::new();
     for w in 0..args.workers.max(1) {
@@ -108,7 +113,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
             worker_id: format!("bench-{w}-{}", &new_id()[30..]),
             ..Default::default()
         };
-        let engine = taichu_workers::engine(db.clone(), queue.clone(), config, secrets.clone());
+        let engine = taichu_workers::engine(env.clone(), queue.clone(), config);
         let settings = WorkerSettings {
             concurrency: args.concurrency,
             reap_every: Duration::from_secs(30),
@@ -121,7 +126,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
             shutdown.clone(),
         )));
     }
-    let producer = taichu_workers::engine(db.clone(), queue.clone(), EngineConfig::default(), secrets);
+    let producer = taichu_workers::engine(env, queue.clone(), EngineConfig::default());
     let input = CanaryInput {
         steps: args.steps,
         step_ms: 0,
@@ -131,7 +136,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut ids = Vec::with_capacity(args.runs);
     for _ in 0..args.runs {
-        ids.push(producer.start::<Canary>(None, &input, Some("bench".into())).await?.id);
+        ids.push(producer.start::<Canary>(None, &input, None).await?.id);
     }
     let enqueued = started.elapsed();
     while runs::count_finished(&db, &ids).await? < ids.len() as u64 {

@@ -1,5 +1,7 @@
 //! The `taichu` command line: every subcommand only wires parts together.
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand};
 
 use crate::config::{ApiArgs, DatabaseArgs, LogFormat, WorkerArgs};
@@ -53,7 +55,11 @@ pub fn main() -> anyhow::Result<()> {
     // kube's rustls needs a process-wide crypto provider before the first client.
     taichu_workflows::kube::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async move {
+    let grace = match &cli.command {
+        Command::Serve(args) | Command::Api(args) => Duration::from_secs(args.shutdown_grace),
+        _ => Duration::from_secs(20),
+    };
+    let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => server::run(args, true).await,
             Command::Api(args) => server::run(args, false).await,
@@ -62,5 +68,9 @@ pub fn main() -> anyhow::Result<()> {
             Command::Openapi => Ok(()),
             Command::Bench(Bench::Workflows(args)) => bench::workflows(args).await,
         }
-    })
+    });
+    // Blocking work still running (a stuck request's thread) must not keep the
+    // process alive past the grace period: dropping the runtime would wait for it.
+    runtime.shutdown_timeout(grace);
+    result
 }

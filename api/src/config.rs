@@ -7,6 +7,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use taichu_storage::repositories::users::Role;
+use taichu_workflows::NetworkPolicy;
+
+use crate::auth::throttle::Limits;
 
 /// A value that must never appear in logs or `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -114,12 +118,29 @@ impl EngineArgs {
         }
     }
 
-    pub fn worker_settings(&self, secrets: taichu_storage::secrets::SecretBox) -> taichu_workers::WorkerSettings {
+    pub fn worker_settings(&self, env: taichu_workflows::WorkflowEnv) -> taichu_workers::WorkerSettings {
         taichu_workers::WorkerSettings {
             concurrency: self.concurrency,
             reap_every: Duration::from_secs(self.reaper_secs),
-            health: Some((Duration::from_secs(self.health_secs), secrets)),
+            health: Some((Duration::from_secs(self.health_secs), env)),
         }
+    }
+}
+
+/// Where outbound connections (SSH, Kubernetes) may not go.
+#[derive(Debug, Clone, Args)]
+pub struct NetworkArgs {
+    /// Denied destinations, comma-separated CIDRs; `default` is link-local and
+    /// the cloud metadata addresses, `none` denies no range. Taichu's own API
+    /// address is always denied.
+    #[arg(long, env = "TAICHU_DENY_NETWORKS")]
+    pub deny_networks: Option<String>,
+}
+
+impl NetworkArgs {
+    /// The policy, with `own` (this deployment's API addresses) denied too.
+    pub fn policy(&self, own: Vec<SocketAddr>) -> anyhow::Result<NetworkPolicy> {
+        NetworkPolicy::parse(self.deny_networks.as_deref(), own).map_err(anyhow::Error::msg)
     }
 }
 
@@ -130,13 +151,42 @@ pub struct WorkerArgs {
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// The API's address (as `taichu api` is given it), so workers never
+    /// connect to it on a user's behalf.
+    #[arg(long = "api-listen", env = "TAICHU_LISTEN")]
+    pub api_listen: Option<SocketAddr>,
+}
+
+/// Who may register an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegisterRole {
+    /// New accounts read only; an admin grants more.
+    Viewer,
+    /// New accounts work on the shared inventory (the seed's behaviour).
+    User,
+    /// Registration is off; admins create accounts.
+    Closed,
+}
+
+impl RegisterRole {
+    /// The role a new account gets, or `None` when registration is closed.
+    pub fn role(self) -> Option<Role> {
+        match self {
+            RegisterRole::Viewer => Some(Role::Viewer),
+            RegisterRole::User => Some(Role::User),
+            RegisterRole::Closed => None,
+        }
+    }
 }
 
 /// Settings of the HTTP API.
 #[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
     /// Address to listen on; port 0 picks a free port (printed at start-up).
-    #[arg(long, env = "TAICHU_LISTEN", default_value = "0.0.0.0:8086")]
+    /// Loopback by default: listening elsewhere is a deliberate choice.
+    #[arg(long, env = "TAICHU_LISTEN", default_value = "127.0.0.1:8086")]
     pub listen: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -157,9 +207,35 @@ pub struct ApiArgs {
     /// Enables development-only routes such as `GET /auth/token`.
     #[arg(long, env = "TAICHU_DEV_MODE", default_value_t = false)]
     pub dev_mode: bool,
-    /// Seconds to let in-flight requests finish after SIGTERM.
+    /// Seconds to let in-flight requests finish after SIGTERM; then the process exits regardless.
     #[arg(long, env = "TAICHU_SHUTDOWN_GRACE", default_value_t = 20)]
     pub shutdown_grace: u64,
+    /// The role self-registration gives: viewer, user, or closed (no registration).
+    #[arg(long, env = "TAICHU_REGISTER_ROLE", value_enum, default_value = "viewer")]
+    pub register_role: RegisterRole,
+    /// A login session ends this long after login, however often it is refreshed.
+    #[arg(long, env = "TAICHU_SESSION_MAX_SECS", default_value_t = 7 * 24 * 3600)]
+    pub session_max_secs: u64,
+    /// Start on a non-loopback address although `admin` still has the password `admin`.
+    #[arg(long, env = "TAICHU_ALLOW_DEFAULT_ADMIN", default_value_t = false)]
+    pub allow_default_admin: bool,
+    /// When set, `/metrics` asks for `Authorization: Bearer <this>`.
+    #[arg(long, env = "TAICHU_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+    /// Proxies (comma-separated CIDRs) whose `X-Forwarded-For` names the client.
+    #[arg(long, env = "TAICHU_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+    /// Login attempts per client address per minute.
+    #[arg(long, env = "TAICHU_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 60)]
+    pub login_attempts_per_minute: u32,
+    /// Failed logins per username per 15 minutes before it is paused.
+    #[arg(long, env = "TAICHU_LOGIN_FAILURES_PER_USER", default_value_t = 10)]
+    pub login_failures_per_user: u32,
+    /// Registrations per client address per hour.
+    #[arg(long, env = "TAICHU_REGISTRATIONS_PER_HOUR", default_value_t = 20)]
+    pub registrations_per_hour: u32,
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 impl ApiArgs {
@@ -179,7 +255,48 @@ impl ApiArgs {
             self.refresh_token_ttl > self.access_token_ttl,
             "TAICHU_REFRESH_TOKEN_TTL must be longer than TAICHU_ACCESS_TOKEN_TTL"
         );
+        anyhow::ensure!(
+            self.session_max_secs >= self.access_token_ttl,
+            "TAICHU_SESSION_MAX_SECS must be at least TAICHU_ACCESS_TOKEN_TTL"
+        );
+        anyhow::ensure!(
+            self.login_attempts_per_minute >= 1 && self.login_failures_per_user >= 1,
+            "TAICHU_LOGIN_ATTEMPTS_PER_MINUTE and TAICHU_LOGIN_FAILURES_PER_USER must be at least 1"
+        );
+        if self.dev_mode {
+            anyhow::ensure!(
+                self.listen.ip().is_loopback(),
+                "TAICHU_DEV_MODE hands out admin tokens without a password; it is refused on {} (listen on loopback)",
+                self.listen
+            );
+        }
+        self.trusted_proxies()?;
         Ok(())
+    }
+
+    /// The throttling limits.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            logins_per_minute: self.login_attempts_per_minute,
+            failures_per_user: self.login_failures_per_user,
+            registrations_per_hour: self.registrations_per_hour,
+        }
+    }
+
+    /// Proxies trusted to name the client in `X-Forwarded-For`.
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| anyhow::anyhow!("TAICHU_TRUSTED_PROXIES: {s:?} is not a CIDR or an address"))
+            })
+            .collect()
     }
 
     pub fn access_ttl(&self) -> Duration {

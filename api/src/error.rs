@@ -1,6 +1,6 @@
 //! The API's one error type and its mapping to the envelope.
 //!
-//! Policy: client errors (400, 401, 403, 404, 409) carry a message meant for
+//! Policy: client errors (400, 401, 403, 404, 409, 429) carry a message meant for
 //! the caller; anything unexpected is logged with its cause and answered with
 //! a generic 500, so database or I/O text never reaches a response. Errors
 //! raised outside handlers (routing, request parsing, the bearer scheme) are
@@ -37,10 +37,13 @@ pub enum ApiError {
     /// The request conflicts with the current state (duplicate name, running operation).
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// Too many attempts; retry after the given number of seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// An unexpected failure; details are in the server log only.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// A managed cluster did not answer; the message says why.
+    /// A managed cluster (or a dependency) did not answer; the message says why.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
 }
@@ -66,6 +69,10 @@ impl ApiError {
         Self::Conflict(Json(ErrorBody::new(409, message)))
     }
 
+    pub fn too_many(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        Self::TooManyRequests(Json(ErrorBody::new(429, message)), retry_after.as_secs().max(1))
+    }
+
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::Unavailable(Json(ErrorBody::new(503, message)))
     }
@@ -81,7 +88,7 @@ impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::Conflict(what) => Self::conflict(format!("{what} already exists")),
-            StorageError::Db(_) => Self::internal(err),
+            StorageError::Db(_) | StorageError::Secret(_) => Self::internal(err),
         }
     }
 }
@@ -108,6 +115,20 @@ pub async fn envelope_errors<E: Endpoint>(next: E, req: Request) -> poem::Result
             };
             let body = ErrorBody::new(status.as_u16(), message);
             Ok(Json(body).with_status(status).into_response())
+        }
+    }
+}
+
+/// A cluster that cannot be used as stored is the caller's to fix (409);
+/// one that does not answer is 503.
+impl From<taichu_workflows::kube::KubeError> for ApiError {
+    fn from(err: taichu_workflows::kube::KubeError) -> Self {
+        use taichu_workflows::kube::KubeError;
+        match err {
+            KubeError::Kubeconfig(_) | KubeError::Egress(_) => {
+                Self::conflict(format!("cannot use this cluster: {err}"))
+            }
+            other => Self::unavailable(format!("cluster unreachable: {other}")),
         }
     }
 }

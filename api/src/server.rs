@@ -8,12 +8,12 @@ use poem::middleware::{RequestId, ReuseId, Tracing};
 use poem::{Endpoint, EndpointExt, Route, Server, get};
 use poem_openapi::OpenApiService;
 use taichu_storage::Database;
-use taichu_storage::secrets::SecretBox;
 use taichu_workers::{Queue, Shutdown};
-use taichu_workflows::Engine;
+use taichu_workflows::{Engine, WorkflowEnv};
 
 use crate::auth::bootstrap;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::Throttle;
 use crate::config::{ApiArgs, DatabaseArgs, EngineArgs, Secret, WorkerArgs};
 use crate::error::envelope_errors;
 use crate::routes::{self, health, metrics};
@@ -45,9 +45,10 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(metrics::metrics))
-        .around(limits::limit_body)
         .around(envelope_errors)
         .around(audit_trail::record)
+        // Outermost: nothing reads more of a body than the limit.
+        .around(limits::limit_body)
         .with(Tracing)
         .with(RequestId::default().reuse_id(ReuseId::Use))
         .data(state)
@@ -60,10 +61,26 @@ async fn open_database(args: &DatabaseArgs) -> anyhow::Result<Database> {
     Ok(db)
 }
 
+/// The workflow environment: the database, the master key (old secrets are
+/// sealed again, bound to their rows) and the network policy.
+async fn open_env(
+    db: &Database,
+    args: &DatabaseArgs,
+    network: taichu_workflows::NetworkPolicy,
+) -> anyhow::Result<WorkflowEnv> {
+    let secrets = args.secret_box()?;
+    taichu_storage::reseal::reseal_legacy(db, &secrets).await?;
+    Ok(WorkflowEnv {
+        db: db.clone(),
+        secrets,
+        network,
+    })
+}
+
 /// The queue and the engine over it.
-async fn open_engine(db: &Database, args: &EngineArgs, secrets: SecretBox) -> anyhow::Result<(Engine, Queue)> {
-    let queue = Queue::connect(args.queue_url.as_ref().map(Secret::expose), db).await?;
-    let engine = taichu_workers::engine(db.clone(), queue.clone(), args.engine_config(), secrets);
+async fn open_engine(env: &WorkflowEnv, args: &EngineArgs) -> anyhow::Result<(Engine, Queue)> {
+    let queue = Queue::connect(args.queue_url.as_ref().map(Secret::expose), &env.db).await?;
+    let engine = taichu_workers::engine(env.clone(), queue.clone(), args.engine_config());
     Ok((engine, queue))
 }
 
@@ -78,19 +95,45 @@ pub async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
 pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
     args.validate()?;
     let db = open_database(&args.database).await?;
-    bootstrap::ensure_admin(&db, args.admin_password.as_ref()).await?;
+    let default_admin = bootstrap::ensure_admin(&db, args.admin_password.as_ref()).await?;
+    if default_admin {
+        tracing::warn!(
+            "TAICHU_ADMIN_PASSWORD is not set and the account 'admin' still has the password 'admin'; change it now"
+        );
+        anyhow::ensure!(
+            args.listen.ip().is_loopback() || args.allow_default_admin,
+            "refusing to listen on {} while 'admin' still has the password 'admin': set TAICHU_ADMIN_PASSWORD \
+             (or change the password), or set TAICHU_ALLOW_DEFAULT_ADMIN=true",
+            args.listen
+        );
+    }
     let secret = bootstrap::jwt_secret(args.jwt_secret.as_ref(), &args.database.data_dir)?;
-    let secrets = args.database.secret_box()?;
-    let (engine, queue) = open_engine(&db, &args.engine, secrets.clone()).await?;
+    // Bound first: with port 0 the real address is known only now, and no
+    // live view or worker may connect to it on a user's behalf.
+    let acceptor = TcpListener::bind(args.listen).into_acceptor().await?;
+    let bound: Vec<std::net::SocketAddr> = acceptor
+        .local_addr()
+        .iter()
+        .filter_map(|a| a.as_socket_addr().copied())
+        .collect();
+    let env = open_env(&db, &args.database, args.network.policy(bound)?).await?;
+    let (engine, queue) = open_engine(&env, &args.engine).await?;
     let state = AppState {
         db: db.clone(),
-        secrets: secrets.clone(),
+        secrets: env.secrets.clone(),
+        network: env.network.clone(),
         engine: engine.clone(),
         jwt: Arc::new(JwtKeys::new(&secret, args.access_ttl())),
         settings: Arc::new(Settings {
             refresh_ttl: args.refresh_ttl(),
+            session_max: Duration::from_secs(args.session_max_secs),
             dev_mode: args.dev_mode,
+            register_role: args.register_role.role(),
+            metrics_token: args.metrics_token.clone(),
+            trusted_proxies: args.trusted_proxies()?,
         }),
+        throttle: Arc::new(Throttle::new(args.limits())),
+        metrics: Arc::default(),
     };
     if args.dev_mode {
         tracing::warn!("development mode: GET /api/v1/auth/token hands out admin tokens without a password");
@@ -101,12 +144,10 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
         tokio::spawn(taichu_workers::run(
             engine,
             queue,
-            args.engine.worker_settings(secrets),
+            args.engine.worker_settings(env.clone()),
             shutdown.clone(),
         ))
     });
-
-    let acceptor = TcpListener::bind(args.listen).into_acceptor().await?;
     for addr in acceptor.local_addr() {
         // Plain line on stdout so scripts and tests can find a port chosen with :0.
         println!("taichu listening on {}", addr.0);
@@ -133,13 +174,14 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
 pub async fn run_workers(args: WorkerArgs) -> anyhow::Result<()> {
     args.engine.validate()?;
     let db = open_database(&args.database).await?;
-    let secrets = args.database.secret_box()?;
-    let (engine, queue) = open_engine(&db, &args.engine, secrets.clone()).await?;
+    let own = args.api_listen.into_iter().collect();
+    let env = open_env(&db, &args.database, args.network.policy(own)?).await?;
+    let (engine, queue) = open_engine(&env, &args.engine).await?;
     // Plain line on stdout so scripts and tests know the worker is consuming.
     println!("taichu worker ready on {} queue", queue.backend_name());
     let shutdown = Shutdown::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
-    taichu_workers::run(engine, queue, args.engine.worker_settings(secrets), shutdown).await;
+    taichu_workers::run(engine, queue, args.engine.worker_settings(env), shutdown).await;
     db.close().await?;
     Ok(())
 }

@@ -1,6 +1,14 @@
 //! Input checks shared by handlers. Each error names the field it is about.
 
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
 use crate::error::ApiError;
+
+/// Longest password accepted anywhere (it bounds hashing work).
+pub const MAX_PASSWORD: usize = 1024;
+/// Labels a machine may carry.
+pub const MAX_LABELS: usize = 64;
 
 /// `min`-`max` characters of `A-Z a-z 0-9 _ . -`: account and machine names.
 pub fn name(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
@@ -22,15 +30,17 @@ pub fn username(value: &str) -> Result<(), ApiError> {
     name("username", value, 3, 64)
 }
 
-/// At least 8 characters (and at most 1024, to bound hashing work).
+/// At least 8 characters, and at most [`MAX_PASSWORD`] bytes to bound hashing work.
 pub fn new_password(field: &str, value: &str) -> Result<(), ApiError> {
-    match value.chars().count() {
-        0..8 => Err(ApiError::bad_request(format!("{field}: must be at least 8 characters"))),
-        8..=1024 => Ok(()),
-        _ => Err(ApiError::bad_request(format!(
-            "{field}: must be at most 1024 characters"
-        ))),
+    if value.len() > MAX_PASSWORD {
+        return Err(ApiError::bad_request(format!(
+            "{field}: must be at most {MAX_PASSWORD} bytes"
+        )));
     }
+    if value.chars().count() < 8 {
+        return Err(ApiError::bad_request(format!("{field}: must be at least 8 characters")));
+    }
+    Ok(())
 }
 
 /// A plausible address: `local@domain.tld`, no spaces, at most 254 characters.
@@ -70,13 +80,78 @@ pub fn token(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
     }
 }
 
-/// Free text of at most `max` characters.
+/// Characters that hide or reorder what a reader sees: controls (but for
+/// newlines and tabs) and bidirectional overrides.
+fn deceptive(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Free text of at most `max` characters, without control or bidi characters.
 pub fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
-    if value.chars().count() <= max {
+    if value.chars().count() > max {
+        return Err(ApiError::bad_request(format!(
+            "{field}: must be at most {max} characters"
+        )));
+    }
+    if value.chars().any(deceptive) {
+        return Err(ApiError::bad_request(format!(
+            "{field}: must not contain control or bidirectional-override characters"
+        )));
+    }
+    Ok(())
+}
+
+/// At most [`MAX_LABELS`] labels; keys are short words, values short text.
+pub fn labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    if labels.len() > MAX_LABELS {
+        return Err(ApiError::bad_request(format!("{field}: at most {MAX_LABELS} labels")));
+    }
+    for (k, v) in labels {
+        token(field, k, 63)?;
+        text(field, v, 253)?;
+    }
+    Ok(())
+}
+
+/// An IPv4 or IPv6 address, in its canonical form.
+pub fn ip(field: &str, value: &str) -> Result<String, ApiError> {
+    value
+        .parse::<IpAddr>()
+        .map(|a| a.to_string())
+        .map_err(|_| ApiError::bad_request(format!("{field}: not a valid IPv4 or IPv6 address")))
+}
+
+/// A TCP port, 1-65535.
+pub fn port(field: &str, value: u16) -> Result<i32, ApiError> {
+    if value == 0 {
+        Err(ApiError::bad_request(format!("{field}: must be 1-65535")))
+    } else {
+        Ok(i32::from(value))
+    }
+}
+
+/// POSIX user names: a letter or `_`, then letters, digits, `_`, `-`, `.`; at most 32.
+pub fn posix_user(field: &str, name: &str) -> Result<(), ApiError> {
+    let mut chars = name.chars();
+    let ok = name.len() <= 32
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!("{field}: not a valid user name")))
+    }
+}
+
+/// One of `allowed`.
+pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    if allowed.contains(&value) {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!(
-            "{field}: must be at most {max} characters"
+            "{field}: must be one of {}",
+            allowed.join(", ")
         )))
     }
 }
@@ -111,6 +186,17 @@ mod tests {
         ] {
             assert!(email(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn text_refuses_hidden_characters_and_labels_are_bounded() {
+        assert!(text("d", "line one\nline two\tok", 100).is_ok());
+        assert!(text("d", "evil\u{202e}txt.exe", 100).is_err());
+        assert!(text("d", "bell\u{7}", 100).is_err());
+        let many: BTreeMap<String, String> = (0..65).map(|i| (format!("k{i}"), "v".into())).collect();
+        assert!(labels("labels", &many).is_err());
+        let long: BTreeMap<String, String> = [("k".to_owned(), "v".repeat(254))].into();
+        assert!(labels("labels", &long).is_err());
     }
 
     #[test]

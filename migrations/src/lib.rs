@@ -12,6 +12,7 @@ mod m20261124_000004_workflows;
 mod m20261124_000005_machines;
 mod m20261124_000006_clusters;
 mod m20261124_000007_scheduler_ticks;
+mod m20261126_000008_sessions_and_owners;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_machines::Migration),
             Box::new(m20261124_000006_clusters::Migration),
             Box::new(m20261124_000007_scheduler_ticks::Migration),
+            Box::new(m20261126_000008_sessions_and_owners::Migration),
         ]
     }
 }

@@ -11,6 +11,9 @@ pub enum StorageError {
     /// The database failed; its text is for logs, never for API responses.
     #[error("database error: {0}")]
     Db(DbErr),
+    /// A stored secret does not open with this master key.
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
 }
 
 impl From<DbErr> for StorageError {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod keyfile;
 pub mod pagination;
 pub mod repositories;
+pub mod reseal;
 pub mod secrets;
 
 pub use db::{Database, connect};

@@ -1,17 +1,20 @@
 //! Secrets at rest (SSH passwords and keys, kubeconfigs): AES-256-GCM under
-//! the master key, a fresh random nonce per value. Stored as
-//! `v1:<base64(nonce || ciphertext+tag)>`; the version prefix lets the format
-//! change later without guessing.
+//! the master key, a fresh random nonce per value, and the value's place
+//! (table, column, row id) as associated data, so a value copied into another
+//! row or column does not decrypt. Stored as
+//! `v2:<base64(nonce || ciphertext+tag)>`. `v1:` values (no associated data)
+//! are only read by [`SecretBox::open_legacy`], to reseal them at start-up.
 
 use std::fmt;
 use std::sync::Arc;
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-const PREFIX: &str = "v1:";
+const PREFIX: &str = "v2:";
+const LEGACY_PREFIX: &str = "v1:";
 const NONCE_LEN: usize = 12;
 
 /// Why a secret could not be opened.
@@ -24,6 +27,31 @@ pub enum SecretError {
     /// Wrong master key, or the value was tampered with.
     #[error("stored secret cannot be decrypted with this master key")]
     Undecryptable,
+}
+
+/// Where a secret is stored; it is bound to this place and its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    MachinePassword,
+    MachinePrivateKey,
+    MachinePassphrase,
+    ClusterKubeconfig,
+}
+
+impl Slot {
+    /// `table.column`, as in the schema.
+    pub fn column(self) -> &'static str {
+        match self {
+            Slot::MachinePassword => "machines.password_enc",
+            Slot::MachinePrivateKey => "machines.private_key_enc",
+            Slot::MachinePassphrase => "machines.passphrase_enc",
+            Slot::ClusterKubeconfig => "clusters.kubeconfig_enc",
+        }
+    }
+
+    fn associated_data(self, row_id: &str) -> Vec<u8> {
+        format!("taichu:{}:{row_id}", self.column()).into_bytes()
+    }
 }
 
 /// Encrypts and decrypts secrets with the master key. Cheap to clone.
@@ -55,37 +83,61 @@ impl SecretBox {
         Self::new(&hex::decode(text.trim()).map_err(|_| SecretError::BadKey)?)
     }
 
-    pub fn encrypt(&self, plaintext: &[u8]) -> String {
+    /// Encrypts `plaintext` for `slot` of row `row_id`.
+    pub fn seal(&self, slot: Slot, row_id: &str, plaintext: &[u8]) -> String {
         let nonce_bytes: [u8; NONCE_LEN] = rand::random();
+        let aad = slot.associated_data(row_id);
+        let payload = Payload {
+            msg: plaintext,
+            aad: &aad,
+        };
         // Encryption with a valid key and nonce cannot fail for in-memory data.
         let sealed = self
             .cipher
-            .encrypt(&Nonce::from(nonce_bytes), plaintext)
+            .encrypt(&Nonce::from(nonce_bytes), payload)
             .unwrap_or_default();
         let mut blob = nonce_bytes.to_vec();
         blob.extend_from_slice(&sealed);
         format!("{PREFIX}{}", STANDARD.encode(blob))
     }
 
-    pub fn encrypt_str(&self, plaintext: &str) -> String {
-        self.encrypt(plaintext.as_bytes())
+    pub fn seal_str(&self, slot: Slot, row_id: &str, plaintext: &str) -> String {
+        self.seal(slot, row_id, plaintext.as_bytes())
     }
 
-    pub fn decrypt(&self, stored: &str) -> Result<Vec<u8>, SecretError> {
+    /// Decrypts a value stored in `slot` of row `row_id`.
+    pub fn open(&self, slot: Slot, row_id: &str, stored: &str) -> Result<Vec<u8>, SecretError> {
         let encoded = stored.strip_prefix(PREFIX).ok_or(SecretError::Malformed)?;
+        let aad = slot.associated_data(row_id);
+        self.decrypt_blob(encoded, &aad)
+    }
+
+    pub fn open_str(&self, slot: Slot, row_id: &str, stored: &str) -> Result<String, SecretError> {
+        String::from_utf8(self.open(slot, row_id, stored)?).map_err(|_| SecretError::Malformed)
+    }
+
+    /// Whether `stored` is in the old format, bound to no place.
+    pub fn is_legacy(stored: &str) -> bool {
+        stored.starts_with(LEGACY_PREFIX)
+    }
+
+    /// Decrypts an old `v1:` value, only to seal it again in its place.
+    pub fn open_legacy(&self, stored: &str) -> Result<Vec<u8>, SecretError> {
+        let encoded = stored.strip_prefix(LEGACY_PREFIX).ok_or(SecretError::Malformed)?;
+        self.decrypt_blob(encoded, &[])
+    }
+
+    fn decrypt_blob(&self, encoded: &str, aad: &[u8]) -> Result<Vec<u8>, SecretError> {
         let blob = STANDARD.decode(encoded).map_err(|_| SecretError::Malformed)?;
         if blob.len() < NONCE_LEN + 16 {
             return Err(SecretError::Malformed);
         }
         let (nonce, sealed) = blob.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| SecretError::Malformed)?;
+        let payload = Payload { msg: sealed, aad };
         self.cipher
-            .decrypt(&Nonce::from(nonce), sealed)
+            .decrypt(&Nonce::from(nonce), payload)
             .map_err(|_| SecretError::Undecryptable)
-    }
-
-    pub fn decrypt_str(&self, stored: &str) -> Result<String, SecretError> {
-        String::from_utf8(self.decrypt(stored)?).map_err(|_| SecretError::Malformed)
     }
 }
 
@@ -96,19 +148,63 @@ mod tests {
     #[test]
     fn round_trip_fresh_nonces_and_tamper_detection() {
         let sb = SecretBox::new(&[1; 32]).expect("key");
-        let a = sb.encrypt_str("hunter2-password");
-        let b = sb.encrypt_str("hunter2-password");
+        let a = sb.seal_str(Slot::MachinePassword, "m1", "hunter2-password");
+        let b = sb.seal_str(Slot::MachinePassword, "m1", "hunter2-password");
         assert_ne!(a, b, "a fresh nonce per value");
         assert!(!a.contains("hunter2"));
-        assert_eq!(sb.decrypt_str(&a).expect("open"), "hunter2-password");
+        assert_eq!(
+            sb.open_str(Slot::MachinePassword, "m1", &a).expect("open"),
+            "hunter2-password"
+        );
 
         let other = SecretBox::new(&[2; 32]).expect("key");
-        assert!(matches!(other.decrypt_str(&a), Err(SecretError::Undecryptable)));
+        assert!(matches!(
+            other.open_str(Slot::MachinePassword, "m1", &a),
+            Err(SecretError::Undecryptable)
+        ));
         let mut tampered = a.clone();
         tampered.replace_range(10..11, if &a[10..11] == "A" { "B" } else { "A" });
-        assert!(sb.decrypt_str(&tampered).is_err());
-        assert!(matches!(sb.decrypt_str("plain"), Err(SecretError::Malformed)));
+        assert!(sb.open_str(Slot::MachinePassword, "m1", &tampered).is_err());
+        assert!(matches!(
+            sb.open_str(Slot::MachinePassword, "m1", "plain"),
+            Err(SecretError::Malformed)
+        ));
         assert!(SecretBox::new(&[0; 16]).is_err());
         assert!(SecretBox::from_hex(&"ab".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn a_value_moved_to_another_row_or_column_does_not_open() {
+        let sb = SecretBox::new(&[3; 32]).expect("key");
+        let sealed = sb.seal_str(Slot::MachinePassword, "machine-a", "pw");
+        assert!(matches!(
+            sb.open_str(Slot::MachinePassword, "machine-b", &sealed),
+            Err(SecretError::Undecryptable)
+        ));
+        assert!(matches!(
+            sb.open_str(Slot::MachinePassphrase, "machine-a", &sealed),
+            Err(SecretError::Undecryptable)
+        ));
+    }
+
+    #[test]
+    fn legacy_values_open_only_through_the_legacy_path() {
+        let sb = SecretBox::new(&[4; 32]).expect("key");
+        // A v1 value: nonce || ciphertext without associated data.
+        let cipher = Aes256Gcm::new_from_slice(&[4; 32]).expect("key");
+        let nonce = [9u8; NONCE_LEN];
+        let mut blob = nonce.to_vec();
+        blob.extend(
+            cipher
+                .encrypt(&Nonce::from(nonce), &b"old-secret"[..])
+                .expect("encrypt"),
+        );
+        let v1 = format!("v1:{}", STANDARD.encode(blob));
+        assert!(SecretBox::is_legacy(&v1));
+        assert_eq!(sb.open_legacy(&v1).expect("legacy"), b"old-secret");
+        assert!(
+            sb.open(Slot::MachinePassword, "m", &v1).is_err(),
+            "v1 is not accepted as v2"
+        );
     }
 }

@@ -64,6 +64,10 @@ pub fn spawn(command: &str, env: &[(&str, &str)]) -> TestApp {
         ("TAICHU_JWT_SECRET".into(), JWT_SECRET.into()),
         ("TAICHU_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
         ("RUST_LOG".into(), "warn".into()),
+        // Tests log in and register far more often than people; the
+        // throttling tests set their own limits.
+        ("TAICHU_LOGIN_ATTEMPTS_PER_MINUTE".into(), "100000".into()),
+        ("TAICHU_REGISTRATIONS_PER_HOUR".into(), "100000".into()),
     ];
     let (database, redis) = match std::env::var("TAICHU_TEST_DATABASE").as_deref() {
         Ok("postgres") => {
@@ -267,18 +271,33 @@ impl TestApp {
         self.tokens("admin", ADMIN_PASSWORD).await.0
     }
 
-    /// Registers `username` (password `password-<username>`), returns its id.
+    /// Registers `username` (password `password-<username>`, the role new
+    /// accounts get: `viewer` by default), returns its id.
     pub async fn register(&self, username: &str) -> String {
         let body = json!({"username": username, "password": format!("password-{username}"), "email": format!("{username}@example.com")});
         let reply = self.request(Method::POST, "/auth/register", None, Some(body)).await;
         reply.data()["id"].as_str().expect("id").to_owned()
     }
 
-    /// Registers and logs in `username`; returns `(id, token)`.
-    pub async fn user(&self, username: &str) -> (String, String) {
+    /// Registers `username`, gives it `role` (as an admin does) and logs it
+    /// in; returns `(id, token)`.
+    pub async fn account(&self, username: &str, role: &str) -> (String, String) {
         let id = self.register(username).await;
+        let admin = self.admin_token().await;
+        let set = self.put(&format!("/users/{id}"), &admin, json!({"role": role})).await;
+        assert_eq!(set.data()["role"], role);
         let (token, _) = self.tokens(username, &format!("password-{username}")).await;
         (id, token)
+    }
+
+    /// An account with role `user` (the seed's role); returns `(id, token)`.
+    pub async fn user(&self, username: &str) -> (String, String) {
+        self.account(username, "user").await
+    }
+
+    /// An account with role `viewer`; returns `(id, token)`.
+    pub async fn viewer(&self, username: &str) -> (String, String) {
+        self.account(username, "viewer").await
     }
 
     /// Signs arbitrary claims with the server's secret (for expired tokens).

@@ -16,9 +16,12 @@ use taichu_tests::apiserver::TestApiServer;
 const TOKEN: &str = "apiserver-test-token-0123456789";
 
 async fn client(kubeconfig: &str) -> Client {
-    taichu_workflows::kube::client(kubeconfig, Duration::from_secs(10))
-        .await
-        .expect("client")
+    taichu_workflows::kube::connect(
+        kubeconfig,
+        &taichu_workflows::kube::ConnectOptions::new(Duration::from_secs(10)),
+    )
+    .await
+    .expect("client")
 }
 
 fn api_code(err: Error) -> (u16, String) {

@@ -24,7 +24,7 @@ async fn mutations_are_audited_with_the_username_from_the_token() {
         .await
         .error(403);
 
-    let updates = rows(&app, &admin, "&action=UPDATE_USER").await;
+    let updates = rows(&app, &admin, "&action=UPDATE_USER&username=grace").await;
     assert_eq!(updates.len(), 2, "{updates:?}");
     for row in &updates {
         assert_eq!(row["username"], "grace");
@@ -43,6 +43,14 @@ async fn mutations_are_audited_with_the_username_from_the_token() {
     let registered = rows(&app, &admin, "&action=REGISTER").await;
     assert_eq!(registered.len(), 1);
     assert_eq!(registered[0]["resource_id"], grace_id.as_str());
+    assert_eq!(registered[0]["username"], "grace", "the row names the new account");
+    assert_eq!(registered[0]["user_id"], grace_id.as_str());
+    assert_eq!(
+        registered[0]["details"], "registered account 'grace' with role viewer",
+        "{}",
+        registered[0]
+    );
+    assert_eq!(registered[0]["source"], "api");
     let logins = rows(&app, &admin, "&action=LOGIN&username=grace").await;
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0]["result"], "success");
@@ -77,6 +85,7 @@ async fn client_entries_cannot_be_forged_and_listing_is_admin_only() {
     let created = app.post("/audit", &heidi, body).await;
     assert_eq!(created.data()["username"], "heidi");
     assert_eq!(created.data()["user_id"], heidi_id.as_str());
+    assert_eq!(created.data()["source"], "client", "a client's entry says so");
 
     let deploys = rows(&app, &admin, "&action=DEPLOY").await;
     assert_eq!(deploys.len(), 1, "the POST itself is not recorded twice: {deploys:?}");
@@ -102,7 +111,8 @@ async fn filters_by_user_action_type_and_time() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let before = chrono::Utc::now();
-    app.user("ivan").await;
+    app.register("ivan").await;
+    app.tokens("ivan", "password-ivan").await;
     let all = rows(&app, &admin, "").await;
     assert!(all.len() >= 3, "{all:?}");
     let since = rows(

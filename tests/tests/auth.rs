@@ -149,9 +149,9 @@ async fn registration_cannot_escalate_and_validates_fields() {
             Some(json!({"username": "mallory", "password": "password-1", "role": "admin"})),
         )
         .await;
-    assert_eq!(reply.data()["role"], "user");
+    assert_eq!(reply.data()["role"], "viewer", "new accounts read only by default");
     let (token, _) = app.tokens("mallory", "password-1").await;
-    assert_eq!(app.get("/auth/profile", &token).await.data()["role"], "user");
+    assert_eq!(app.get("/auth/profile", &token).await.data()["role"], "viewer");
     assert_eq!(app.get("/users", &token).await.error(403), "admin role required");
 
     let dup = app

@@ -9,7 +9,7 @@ use taichu_storage::repositories::workflow_runs::{self as runs, status};
 use taichu_storage::repositories::workflow_steps;
 use taichu_tests::engine::{EngineHarness, QueueKind, test_config, test_settings};
 use taichu_workers::{Queue, Shutdown};
-use taichu_workflows::{Engine, Registry, StepContext, StepError, StepSpec, Workflow};
+use taichu_workflows::{Engine, Registry, StartedBy, StepContext, StepError, StepSpec, Workflow};
 
 /// What one step of a [`Script`] does.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -115,7 +115,14 @@ async fn happy_path(kind: QueueKind) {
     };
     let run = h
         .engine
-        .start::<Script>(Some("subject-1".into()), &input, Some("tester".into()))
+        .start::<Script>(
+            Some("subject-1".into()),
+            &input,
+            Some(&StartedBy {
+                user_id: "u-1".into(),
+                username: "tester".into(),
+            }),
+        )
         .await
         .expect("start");
     assert_eq!(run.status, status::PENDING);

@@ -174,9 +174,20 @@ async fn a_changed_host_key_is_refused_until_reset() {
     );
     assert_eq!(m["host_key_fingerprint"], first, "the pinned key is kept");
 
-    app.put(&format!("/machines/{id}"), &admin, json!({"reset_host_key": true}))
-        .await
-        .data();
+    // Forgetting the pinned key needs the credentials again.
+    assert!(
+        app.put(&format!("/machines/{id}"), &admin, json!({"reset_host_key": true}))
+            .await
+            .error(400)
+            .contains("password")
+    );
+    app.put(
+        &format!("/machines/{id}"),
+        &admin,
+        json!({"reset_host_key": true, "password": TEST_PASSWORD}),
+    )
+    .await
+    .data();
     let run = app
         .post(&format!("/machines/{id}/check"), &admin, json!({}))
         .await
@@ -275,16 +286,14 @@ async fn a_machine_in_use_by_a_cluster_cannot_be_deleted_or_re_statused() {
         .to_owned();
     // Cluster creation (a later workflow) marks machines this way.
     let db = taichu_storage::connect(&app.database_url()).await.expect("database");
-    let machine = taichu_storage::repositories::machines::find(&db, &id)
-        .await
-        .expect("query")
-        .expect("row");
-    let mut row = taichu_storage::sea_orm::IntoActiveModel::into_active_model(machine);
-    row.status = taichu_storage::sea_orm::Set("in-use".to_owned());
-    row.cluster_id = taichu_storage::sea_orm::Set(Some("0193a9f6-0000-7000-8000-0000000000c1".to_owned()));
-    taichu_storage::repositories::machines::save(&db, row)
-        .await
-        .expect("save");
+    let assigned = taichu_storage::repositories::machines::assign_to_cluster(
+        &db,
+        std::slice::from_ref(&id),
+        "0193a9f6-0000-7000-8000-0000000000c1",
+    )
+    .await
+    .expect("assign");
+    assert_eq!(assigned, 1);
 
     assert!(
         app.delete(&format!("/machines/{id}"), &admin)

@@ -9,8 +9,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
-use taichu_workflows::StepError;
 use taichu_workflows::ssh::{Discard, LineSink, RemoteCommand, SshAuth, SshError, SshSession, SshTarget, Stream};
+use taichu_workflows::{NetworkPolicy, StepError};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 fn target(host: &SshHost, auth: SshAuth) -> SshTarget {
@@ -22,6 +22,11 @@ fn target(host: &SshHost, auth: SshAuth) -> SshTarget {
         host_key: None,
         connect_timeout: Duration::from_secs(10),
     }
+}
+
+/// The default network policy: loopback and test namespaces are allowed.
+fn open() -> NetworkPolicy {
+    NetworkPolicy::default()
 }
 
 fn password() -> SshAuth {
@@ -50,7 +55,7 @@ async fn password_and_key_logins_stream_output_and_exit_status() {
             passphrase: None,
         },
     ] {
-        let session = SshSession::connect(&target(&host, auth)).await.expect("login");
+        let session = SshSession::connect(&target(&host, auth), &open()).await.expect("login");
         assert!(
             session.fingerprint().starts_with("SHA256:"),
             "{}",
@@ -77,13 +82,13 @@ async fn a_passphrase_protected_key_needs_its_passphrase() {
         pem: pem.clone(),
         passphrase: Some("open sesame".into()),
     };
-    SshSession::connect(&target(&host, with))
+    SshSession::connect(&target(&host, with), &open())
         .await
         .expect("login with passphrase")
         .close()
         .await;
     let without = SshAuth::Key { pem, passphrase: None };
-    let err = SshSession::connect(&target(&host, without))
+    let err = SshSession::connect(&target(&host, without), &open())
         .await
         .expect_err("no passphrase");
     assert!(matches!(err, SshError::BadKey(_)), "{err:?}");
@@ -93,7 +98,7 @@ async fn a_passphrase_protected_key_needs_its_passphrase() {
 #[tokio::test]
 async fn wrong_password_is_a_permanent_auth_failure() {
     let Some(host) = SshHost::start() else { return };
-    let err = SshSession::connect(&target(&host, SshAuth::Password("wrong".into())))
+    let err = SshSession::connect(&target(&host, SshAuth::Password("wrong".into())), &open())
         .await
         .expect_err("refused");
     assert!(matches!(err, SshError::Auth(_)), "{err:?}");
@@ -115,26 +120,28 @@ async fn refused_connection_is_transient() {
         host_key: None,
         connect_timeout: Duration::from_secs(5),
     };
-    let err = SshSession::connect(&t).await.expect_err("nothing listens");
+    let err = SshSession::connect(&t, &open()).await.expect_err("nothing listens");
     assert!(matches!(StepError::from(err), StepError::Transient(_)));
 }
 
 #[tokio::test]
 async fn a_changed_host_key_is_refused() {
     let Some(mut host) = SshHost::start() else { return };
-    let first = SshSession::connect(&target(&host, password())).await.expect("login");
+    let first = SshSession::connect(&target(&host, password()), &open())
+        .await
+        .expect("login");
     let pinned = first.fingerprint().to_owned();
     first.close().await;
     let mut pinned_target = target(&host, password());
     pinned_target.host_key = Some(pinned.clone());
-    SshSession::connect(&pinned_target)
+    SshSession::connect(&pinned_target, &open())
         .await
         .expect("same key accepted")
         .close()
         .await;
 
     host.replace_host_key();
-    let err = SshSession::connect(&pinned_target)
+    let err = SshSession::connect(&pinned_target, &open())
         .await
         .expect_err("changed key refused");
     match &err {
@@ -150,7 +157,9 @@ async fn a_changed_host_key_is_refused() {
 #[tokio::test]
 async fn hostile_arguments_reach_the_remote_side_literally() {
     let Some(host) = SshHost::start() else { return };
-    let session = SshSession::connect(&target(&host, password())).await.expect("login");
+    let session = SshSession::connect(&target(&host, password()), &open())
+        .await
+        .expect("login");
     let marker = format!("{}/pwned", host.scratch());
     let hostile = vec![
         "it's".to_owned(),
@@ -227,7 +236,9 @@ fn peak_rss() -> u64 {
 async fn a_200_mb_file_round_trips_with_equal_sha256_in_bounded_memory() {
     let Some(host) = SshHost::start() else { return };
     const SIZE: u64 = 200 * 1024 * 1024;
-    let session = SshSession::connect(&target(&host, password())).await.expect("login");
+    let session = SshSession::connect(&target(&host, password()), &open())
+        .await
+        .expect("login");
     let remote = format!("{}/big.bin", host.scratch());
     let before = peak_rss();
 
@@ -284,7 +295,9 @@ async fn distinct_hosts_in_network_namespaces() {
     assert_ne!(a.ip, b.ip);
     let mut fingerprints = Vec::new();
     for host in [&a, &b] {
-        let session = SshSession::connect(&target(host, password())).await.expect("login");
+        let session = SshSession::connect(&target(host, password()), &open())
+            .await
+            .expect("login");
         let out = session
             .exec(&RemoteCommand::script("echo $SSH_CONNECTION"), T, &Discard)
             .await

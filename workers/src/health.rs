@@ -8,12 +8,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use taichu_storage::Database;
 use taichu_storage::entities::clusters::Model as Cluster;
 use taichu_storage::repositories::{clusters, scheduler};
-use taichu_storage::sea_orm::{IntoActiveModel, Set};
-use taichu_storage::secrets::SecretBox;
-use taichu_workflows::kube;
+use taichu_workflows::{WorkflowEnv, kube};
 
 use crate::Shutdown;
 
@@ -28,7 +25,8 @@ const BUSY: [&str; 3] = [
     clusters::status::DELETING,
 ];
 
-pub async fn run(db: Database, secrets: SecretBox, every: Duration, owner: String, shutdown: Shutdown) {
+pub async fn run(env: WorkflowEnv, every: Duration, owner: String, shutdown: Shutdown) {
+    let db = &env.db;
     let period = i64::try_from(every.as_millis()).unwrap_or(i64::MAX).max(1);
     let mut tick = tokio::time::interval(every);
     loop {
@@ -37,7 +35,7 @@ pub async fn run(db: Database, secrets: SecretBox, every: Duration, owner: Strin
             _ = tick.tick() => {}
         }
         let current = Utc::now().timestamp_millis() / period;
-        match scheduler::claim(&db, JOB, current, &owner).await {
+        match scheduler::claim(db, JOB, current, &owner).await {
             Ok(true) => {}
             Ok(false) => continue,
             Err(err) => {
@@ -45,8 +43,8 @@ pub async fn run(db: Database, secrets: SecretBox, every: Duration, owner: Strin
                 continue;
             }
         }
-        let _ = scheduler::forget_before(&db, JOB, current - 100).await;
-        let all = match clusters::all(&db).await {
+        let _ = scheduler::forget_before(db, JOB, current - 100).await;
+        let all = match clusters::all(db).await {
             Ok(all) => all,
             Err(err) => {
                 tracing::warn!(error = %err, "listing clusters for health checks failed");
@@ -57,42 +55,29 @@ pub async fn run(db: Database, secrets: SecretBox, every: Duration, owner: Strin
             all.into_iter()
                 .filter(|c| c.kubeconfig_enc.is_some() && !BUSY.contains(&c.status.as_str())),
         )
-        .for_each_concurrent(CONCURRENCY, |cluster| check(&db, &secrets, cluster))
+        .for_each_concurrent(CONCURRENCY, |cluster| check(&env, cluster))
         .await;
     }
 }
 
-async fn check(db: &Database, secrets: &SecretBox, cluster: Cluster) {
+async fn check(env: &WorkflowEnv, cluster: Cluster) {
     let probe = async {
-        let stored = cluster.kubeconfig_enc.as_deref().unwrap_or_default();
-        let yaml = secrets.decrypt_str(stored).map_err(|e| e.to_string())?;
-        let client = kube::client(&yaml, TIMEOUT).await.map_err(|e| e.to_string())?;
-        kube::nodes(&client).await.map_err(|e| e.to_string())
+        let client = kube::client_for(&cluster, env, TIMEOUT).await?;
+        kube::nodes(&client).await
     };
-    let outcome = tokio::time::timeout(TIMEOUT * 2, probe)
-        .await
-        .unwrap_or_else(|_| Err("timed out".into()));
-    let mut row = cluster.clone().into_active_model();
-    match outcome {
-        Ok(nodes) => {
+    let outcome = tokio::time::timeout(TIMEOUT * 2, probe).await;
+    let recorded = match outcome {
+        Ok(Ok(nodes)) => {
             let ready = nodes.iter().filter(|n| is_ready(n)).count();
             let healthy = ready == nodes.len() && !nodes.is_empty();
-            row.status = Set(if healthy {
-                clusters::status::HEALTHY
-            } else {
-                clusters::status::UNHEALTHY
-            }
-            .to_owned());
-            row.status_message = Set(Some(format!("{ready} of {} nodes Ready", nodes.len())));
-            row.node_count = Set(i32::try_from(nodes.len()).unwrap_or(i32::MAX));
-            row.last_seen_at = Set(Some(Utc::now()));
+            let message = format!("{ready} of {} nodes Ready", nodes.len());
+            let count = i32::try_from(nodes.len()).unwrap_or(i32::MAX);
+            clusters::record_health(&env.db, &cluster.id, healthy, &message, count).await
         }
-        Err(reason) => {
-            row.status = Set(clusters::status::UNREACHABLE.to_owned());
-            row.status_message = Set(Some(reason));
-        }
-    }
-    if let Err(err) = clusters::save(db, row).await {
+        Ok(Err(err)) => clusters::mark_unreachable(&env.db, &cluster.id, &err.to_string()).await,
+        Err(_) => clusters::mark_unreachable(&env.db, &cluster.id, "timed out").await,
+    };
+    if let Err(err) = recorded {
         tracing::warn!(cluster = %cluster.id, error = %err, "recording cluster health failed");
     }
 }

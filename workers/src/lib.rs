@@ -11,12 +11,10 @@ mod sweeper;
 use std::sync::Arc;
 use std::time::Duration;
 
-use taichu_storage::Database;
-use taichu_storage::secrets::SecretBox;
 use taichu_workflows::canary::Canary;
 use taichu_workflows::check_machine::CheckMachine;
 use taichu_workflows::import_cluster::ImportCluster;
-use taichu_workflows::{Engine, EngineConfig, Registry};
+use taichu_workflows::{Engine, EngineConfig, Registry, WorkflowEnv};
 use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken as Shutdown;
 
@@ -29,17 +27,17 @@ pub enum WorkerError {
     Queue(String),
 }
 
-/// Every workflow this build knows; `secrets` opens stored credentials.
-pub fn registry(secrets: SecretBox) -> Registry {
+/// Every workflow this build knows, acting in `env`.
+pub fn registry(env: WorkflowEnv) -> Registry {
     Registry::new()
         .register(Canary)
-        .register(CheckMachine::new(secrets.clone()))
-        .register(ImportCluster::new(secrets))
+        .register(CheckMachine::new(env.clone()))
+        .register(ImportCluster::new(env))
 }
 
-/// Builds the engine over `db` and `queue`.
-pub fn engine(db: Database, queue: Queue, config: EngineConfig, secrets: SecretBox) -> Engine {
-    Engine::new(db, registry(secrets), Arc::new(queue), config)
+/// Builds the engine over `env`'s database and `queue`.
+pub fn engine(env: WorkflowEnv, queue: Queue, config: EngineConfig) -> Engine {
+    Engine::new(env.db.clone(), registry(env), Arc::new(queue), config)
 }
 
 /// Settings of a worker process.
@@ -49,9 +47,9 @@ pub struct WorkerSettings {
     pub concurrency: usize,
     /// How often the reaper looks for stranded runs.
     pub reap_every: Duration,
-    /// Cluster health checks: how often, and the key that opens kubeconfigs.
+    /// Cluster health checks: how often, and the environment they reach clusters in.
     /// `None` runs none (benchmarks, engine tests).
-    pub health: Option<(Duration, SecretBox)>,
+    pub health: Option<(Duration, WorkflowEnv)>,
 }
 
 impl Default for WorkerSettings {
@@ -75,15 +73,9 @@ pub async fn run(engine: Engine, queue: Queue, settings: WorkerSettings, shutdow
     pool::spawn(&engine, &queue, settings.concurrency, &shutdown, &mut tasks);
     tasks.spawn(reaper::run(engine.clone(), settings.reap_every, shutdown.clone()));
     tasks.spawn(sweeper::run(engine.db().clone(), shutdown.clone()));
-    if let Some((every, secrets)) = settings.health {
+    if let Some((every, env)) = settings.health {
         let owner = engine.config().worker_id.clone();
-        tasks.spawn(health::run(
-            engine.db().clone(),
-            secrets,
-            every,
-            owner,
-            shutdown.clone(),
-        ));
+        tasks.spawn(health::run(env, every, owner, shutdown.clone()));
     }
     while let Some(result) = tasks.join_next().await {
         if let Err(err) = result {

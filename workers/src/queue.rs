@@ -59,7 +59,11 @@ impl Queue {
                     .missed_heartbeats(MISSED_HEARTBEATS);
                 Ok(Queue::Redis(RedisStorage::new(conn).with_config(config)))
             }
-            Some(other) => Err(WorkerError::Queue(format!("QUEUE_URL must be redis://…, not {other}"))),
+            // Only the scheme: the rest of a URL may hold a password.
+            Some(other) => Err(WorkerError::Queue(format!(
+                "QUEUE_URL must be redis://… or rediss://…, not {}://…",
+                other.split("://").next().unwrap_or("?")
+            ))),
             None if db.get_database_backend() == taichu_storage::DbBackend::Sqlite => {
                 let pool = db.get_sqlite_connection_pool();
                 setup_sqlite_queue(pool).await?;

@@ -1,11 +1,11 @@
-//! Deletes rows that can no longer matter (expired token revocations and
-//! refresh tokens), so those tables stay small. Idempotent, so running it on
+//! Deletes rows that can no longer matter (sessions past their end and
+//! expired refresh tokens), so those tables stay small. Idempotent, so running it on
 //! every worker replica is harmless.
 
 use std::time::Duration;
 
 use taichu_storage::Database;
-use taichu_storage::repositories::tokens;
+use taichu_storage::repositories::sessions;
 
 use crate::Shutdown;
 
@@ -16,10 +16,10 @@ pub async fn run(db: Database, shutdown: Shutdown) {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tick.tick() => match tokens::purge_expired(&db).await {
+            _ = tick.tick() => match sessions::purge_expired(&db).await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(rows = n, "purged expired tokens"),
-                Err(err) => tracing::warn!(error = %err, "purging expired tokens failed"),
+                Ok(n) => tracing::info!(rows = n, "purged expired sessions and tokens"),
+                Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
             },
         }
     }

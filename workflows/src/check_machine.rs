@@ -8,18 +8,16 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
-use sea_orm::{IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 use taichu_storage::Database;
 use taichu_storage::entities::machines::Model as Machine;
-use taichu_storage::repositories::machines::{self, status};
-use taichu_storage::secrets::SecretBox;
+use taichu_storage::repositories::machines;
 
 use crate::context::StepContext;
 use crate::definition::{StepSpec, Workflow};
+use crate::env::WorkflowEnv;
 use crate::error::StepError;
-use crate::ssh::{RemoteCommand, SshAuth, SshSession, SshTarget};
+use crate::ssh::{self, RemoteCommand};
 
 /// Prints, one per line: hostname, kernel, arch, CPU cores, memory bytes, OS name.
 const FACTS_SCRIPT: &str = r#"hostname; uname -r; uname -m; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN; awk '/^MemTotal:/ {printf "%.0f\n", $2 * 1024}' /proc/meminfo; if [ -r /etc/os-release ]; then . /etc/os-release; echo "${PRETTY_NAME:-$NAME}"; else uname -s; fi"#;
@@ -63,45 +61,16 @@ pub struct CheckMachineState {
     pub facts: Option<Facts>,
 }
 
-/// The workflow; it holds the key to open machine credentials.
+/// The workflow; it reaches machines through the workflow environment.
 #[derive(Debug, Clone)]
 pub struct CheckMachine {
-    secrets: SecretBox,
+    env: WorkflowEnv,
 }
 
 impl CheckMachine {
-    pub fn new(secrets: SecretBox) -> Self {
-        Self { secrets }
+    pub fn new(env: WorkflowEnv) -> Self {
+        Self { env }
     }
-}
-
-/// How to reach `machine`, with its credentials decrypted.
-pub fn ssh_target(machine: &Machine, secrets: &SecretBox) -> Result<SshTarget, StepError> {
-    let open = |stored: &str| {
-        secrets
-            .decrypt_str(stored)
-            .map_err(|e| StepError::permanent(e.to_string()))
-    };
-    let auth = match (&machine.private_key_enc, &machine.password_enc) {
-        (Some(key), _) => SshAuth::Key {
-            pem: open(key)?,
-            passphrase: machine.passphrase_enc.as_deref().map(open).transpose()?,
-        },
-        (None, Some(password)) => SshAuth::Password(open(password)?),
-        (None, None) => {
-            return Err(StepError::permanent(
-                "the machine has neither a password nor a private key",
-            ));
-        }
-    };
-    Ok(SshTarget {
-        host: machine.ip.clone(),
-        port: u16::try_from(machine.port).map_err(|_| StepError::permanent("invalid port"))?,
-        username: machine.username.clone(),
-        auth,
-        host_key: machine.host_key_fingerprint.clone(),
-        connect_timeout: Duration::from_secs(10),
-    })
 }
 
 async fn load(db: &Database, id: &str) -> Result<Machine, StepError> {
@@ -136,18 +105,16 @@ impl Workflow for CheckMachine {
         let machine = load(&ctx.db, &input.machine_id).await?;
         match ctx.step.name.as_str() {
             "probe" => {
-                let target = ssh_target(&machine, &self.secrets)?;
                 ctx.info(format!(
                     "connecting to {}@{}:{}",
-                    target.username, target.host, target.port
+                    machine.username, machine.ip, machine.port
                 ))
                 .await;
-                let session = SshSession::connect(&target).await?;
-                if machine.host_key_fingerprint.is_none() {
-                    // Trust on first use: pin before anything else is done on the host.
-                    let mut row = machine.clone().into_active_model();
-                    row.host_key_fingerprint = Set(Some(session.fingerprint().to_owned()));
-                    machines::save(&ctx.db, row).await?;
+                let session = ssh::connect_machine(&machine, &self.env).await?;
+                // Trust on first use: pin before anything else is done on the host.
+                if machine.host_key_fingerprint.is_none()
+                    && machines::pin_host_key(&ctx.db, &machine.id, session.fingerprint()).await?
+                {
                     ctx.info(format!("pinned host key {}", session.fingerprint())).await;
                 }
                 let output = session
@@ -166,20 +133,15 @@ impl Workflow for CheckMachine {
             }
             "record" => {
                 let facts = state.facts.clone().unwrap_or_default();
-                let in_use = machine.status == status::IN_USE;
-                let mut row = machine.into_active_model();
-                if !in_use {
-                    row.status = Set(status::READY.to_owned());
-                }
-                row.status_message = Set(Some("reachable over SSH".to_owned()));
-                row.last_check_at = Set(Some(Utc::now()));
-                row.hostname = Set(Some(facts.hostname));
-                row.kernel = Set(Some(facts.kernel));
-                row.arch = Set(Some(facts.arch));
-                row.os = Set(Some(facts.os));
-                row.cpu_cores = Set(facts.cpu_cores);
-                row.memory_bytes = Set(facts.memory_bytes);
-                machines::save(&ctx.db, row).await?;
+                let facts = machines::Facts {
+                    hostname: facts.hostname,
+                    kernel: facts.kernel,
+                    arch: facts.arch,
+                    os: facts.os,
+                    cpu_cores: facts.cpu_cores,
+                    memory_bytes: facts.memory_bytes,
+                };
+                machines::record_facts(&ctx.db, &machine.id, facts).await?;
                 Ok(())
             }
             other => Err(StepError::permanent(format!("unknown step {other}"))),
@@ -187,15 +149,7 @@ impl Workflow for CheckMachine {
     }
 
     async fn on_failure(&self, db: &Database, input: &CheckMachineInput, error: &str) -> Result<(), StepError> {
-        let machine = load(db, &input.machine_id).await?;
-        let in_use = machine.status == status::IN_USE;
-        let mut row = machine.into_active_model();
-        if !in_use {
-            row.status = Set(status::UNREACHABLE.to_owned());
-        }
-        row.status_message = Set(Some(error.to_owned()));
-        row.last_check_at = Set(Some(Utc::now()));
-        machines::save(db, row).await?;
+        machines::mark_unreachable(db, &input.machine_id, error).await?;
         Ok(())
     }
 }

@@ -1,5 +1,8 @@
 //! What a step gets to work with.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use taichu_storage::Database;
 use taichu_storage::repositories::workflow_steps;
 use tokio_util::sync::CancellationToken;
@@ -19,6 +22,38 @@ pub struct StepContext {
     /// Cancelled when the run is cancelled or the lease is lost; long steps
     /// should watch it (`ctx.cancelled()`).
     pub cancel: CancellationToken,
+    /// Command output this attempt may still log.
+    pub output: Arc<OutputBudget>,
+}
+
+/// Lines of command output one step attempt logs at most.
+pub const MAX_OUTPUT_LINES: usize = 5_000;
+/// Bytes of command output one step attempt logs at most.
+pub const MAX_OUTPUT_BYTES: usize = 1 << 20;
+
+/// How much command output a step attempt has logged: a chatty or hostile
+/// host cannot fill the database through the run's log.
+#[derive(Debug, Default)]
+pub struct OutputBudget {
+    lines: AtomicUsize,
+    bytes: AtomicUsize,
+    exhausted: AtomicBool,
+}
+
+impl OutputBudget {
+    /// Whether `line` may be logged; `Err(())` once, when the budget runs out.
+    fn take(&self, line: &str) -> Result<bool, ()> {
+        let lines = self.lines.fetch_add(1, Ordering::Relaxed) + 1;
+        let bytes = self.bytes.fetch_add(line.len(), Ordering::Relaxed) + line.len();
+        if lines <= MAX_OUTPUT_LINES && bytes <= MAX_OUTPUT_BYTES {
+            return Ok(true);
+        }
+        if self.exhausted.swap(true, Ordering::Relaxed) {
+            Ok(false)
+        } else {
+            Err(())
+        }
+    }
 }
 
 impl StepContext {
@@ -51,6 +86,16 @@ impl crate::ssh::LineSink for StepContext {
             crate::ssh::Stream::Stdout => "stdout",
             crate::ssh::Stream::Stderr => "stderr",
         };
-        self.log(level, line).await;
+        match self.output.take(line) {
+            Ok(true) => self.log(level, line).await,
+            Ok(false) => {}
+            Err(()) => {
+                let note = format!(
+                    "output truncated: this step logs at most {MAX_OUTPUT_LINES} lines or {} KiB of command output",
+                    MAX_OUTPUT_BYTES >> 10
+                );
+                self.log("warn", note).await;
+            }
+        }
     }
 }

@@ -58,6 +58,13 @@ impl Default for EngineConfig {
     }
 }
 
+/// Who started a run: rights over it (its logs, cancelling it) follow the id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedBy {
+    pub user_id: String,
+    pub username: String,
+}
+
 /// How one call to [`Engine::drive`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -115,7 +122,7 @@ impl Engine {
         &self,
         subject: Option<String>,
         input: &W::Input,
-        created_by: Option<String>,
+        started_by: Option<&StartedBy>,
     ) -> Result<workflow_runs::Model> {
         let (input, plan) = self.registry.plan::<W>(input)?;
         let state = serde_json::to_string(&W::State::default()).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
@@ -127,7 +134,8 @@ impl Engine {
             input,
             state,
             plan,
-            created_by,
+            created_by: started_by.map(|s| s.username.clone()),
+            created_by_id: started_by.map(|s| s.user_id.clone()),
         };
         let run = runs::insert(&self.db, new).await?;
         if let Err(err) = self.queue.enqueue(&run.id).await {
@@ -251,6 +259,7 @@ impl Engine {
                 step_index: index,
                 attempt,
                 cancel: CancellationToken::new(),
+                output: Default::default(),
             };
             match self.attempt(workflow.as_ref(), &ctx, &run, owner).await {
                 Attempt::Done(state) => {

@@ -12,16 +12,14 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
-use sea_orm::{IntoActiveModel, Set};
 use serde::{Deserialize, Serialize};
 use taichu_storage::Database;
 use taichu_storage::entities::clusters::Model as Cluster;
-use taichu_storage::repositories::clusters::{self, status};
-use taichu_storage::secrets::SecretBox;
+use taichu_storage::repositories::clusters;
 
 use crate::context::StepContext;
 use crate::definition::{StepSpec, Workflow};
+use crate::env::WorkflowEnv;
 use crate::error::StepError;
 use crate::kube;
 
@@ -40,30 +38,22 @@ pub struct ImportClusterState {
     pub namespace_count: Option<i32>,
 }
 
-/// The workflow; it holds the key that opens stored kubeconfigs.
+/// The workflow; it reaches clusters through the workflow environment.
 #[derive(Debug, Clone)]
 pub struct ImportCluster {
-    secrets: SecretBox,
+    env: WorkflowEnv,
 }
 
 impl ImportCluster {
     /// The kind, for views that filter runs.
     pub const KIND_NAME: &'static str = "import_cluster";
 
-    pub fn new(secrets: SecretBox) -> Self {
-        Self { secrets }
+    pub fn new(env: WorkflowEnv) -> Self {
+        Self { env }
     }
 
     async fn client(&self, cluster: &Cluster) -> Result<::kube::Client, StepError> {
-        let stored = cluster
-            .kubeconfig_enc
-            .as_deref()
-            .ok_or_else(|| StepError::permanent("the cluster has no kubeconfig"))?;
-        let yaml = self
-            .secrets
-            .decrypt_str(stored)
-            .map_err(|e| StepError::permanent(e.to_string()))?;
-        kube::client(&yaml, API_TIMEOUT).await
+        Ok(kube::client_for(cluster, &self.env, API_TIMEOUT).await?)
     }
 }
 
@@ -108,13 +98,13 @@ impl Workflow for ImportCluster {
                 ))
                 .await;
                 let client = self.client(&cluster).await?;
-                let version = kube::version(&client).await?;
+                let version = kube::version(&client).await.map_err(StepError::from)?;
                 ctx.info(format!("API server version {version}")).await;
                 state.version = Some(version);
             }
             "inventory" => {
                 let client = self.client(&cluster).await?;
-                let (nodes, namespaces) = kube::inventory(&client).await?;
+                let (nodes, namespaces) = kube::inventory(&client).await.map_err(StepError::from)?;
                 for node in &nodes {
                     ctx.info(format!("node {}", node.metadata.name.as_deref().unwrap_or("?")))
                         .await;
@@ -125,13 +115,13 @@ impl Workflow for ImportCluster {
                 state.namespace_count = Some(i32::try_from(namespaces.len()).unwrap_or(i32::MAX));
             }
             "register" => {
-                let mut row = cluster.into_active_model();
-                row.version = Set(state.version.clone());
-                row.node_count = Set(state.node_count.unwrap_or(0));
-                row.status = Set(status::HEALTHY.to_owned());
-                row.status_message = Set(Some("imported".to_owned()));
-                row.last_seen_at = Set(Some(Utc::now()));
-                clusters::save(&ctx.db, row).await?;
+                clusters::record_import(
+                    &ctx.db,
+                    &cluster.id,
+                    state.version.clone(),
+                    state.node_count.unwrap_or(0),
+                )
+                .await?;
                 ctx.info("cluster registered").await;
             }
             other => return Err(StepError::permanent(format!("unknown step {other}"))),
@@ -140,10 +130,7 @@ impl Workflow for ImportCluster {
     }
 
     async fn on_failure(&self, db: &Database, input: &ImportClusterInput, error: &str) -> Result<(), StepError> {
-        let mut row = load(db, &input.cluster_id).await?.into_active_model();
-        row.status = Set(status::UNREACHABLE.to_owned());
-        row.status_message = Set(Some(format!("import failed: {error}")));
-        clusters::save(db, row).await?;
+        clusters::mark_unreachable(db, &input.cluster_id, &format!("import failed: {error}")).await?;
         Ok(())
     }
 }

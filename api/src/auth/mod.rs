@@ -1,9 +1,11 @@
-//! Authentication: passwords, access tokens, refresh sessions and the bearer scheme.
+//! Authentication: passwords, access tokens, sessions, the bearer scheme and
+//! its role checks, and login throttling.
 
 pub mod bootstrap;
 pub mod jwt;
 pub mod password;
 pub mod security;
 pub mod sessions;
+pub mod throttle;
 
-pub use security::{AuthUser, BearerAuth};
+pub use security::{AdminAuth, AuthUser, BearerAuth, WriterAuth};

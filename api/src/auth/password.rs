@@ -1,12 +1,39 @@
-//! argon2id password hashing, off the async threads (each hash costs ~20 MiB and tens of ms).
+//! argon2id password hashing, off the async threads (each hash costs ~20 MiB
+//! and tens of ms), as many at once as there are cores: a burst of logins
+//! queues here instead of exhausting memory and the blocking pool.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
+use tokio::sync::Semaphore;
+
 use crate::error::ApiError;
+
+static HASHING: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Arc::new(Semaphore::new(cores))
+});
+
+/// How long a request waits for a hashing slot before it is told to come back.
+const QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+/// Runs `work` on the blocking pool once a hashing slot is free.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    let permit = tokio::time::timeout(QUEUE_WAIT, HASHING.clone().acquire_owned())
+        .await
+        .map_err(|_| ApiError::unavailable("too many password checks at once; retry shortly"))?
+        .map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(ApiError::internal)
+}
 
 /// A hash of a random password, verified against when a username is unknown
 /// so that response time does not reveal which usernames exist.
@@ -27,15 +54,14 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
 
 /// Hashes `password` as a PHC string (`$argon2id$v=19$...`).
 pub async fn hash(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(ApiError::internal)?
+    hashing(move || hash_blocking(&password))
+        .await?
         .map_err(ApiError::internal)
 }
 
 /// Checks `password` against `hash`; with no hash, burns the same time and fails.
 pub async fn verify(password: String, hash: Option<String>) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || match hash {
+    hashing(move || match hash {
         Some(hash) => verify_blocking(&password, &hash),
         None => {
             verify_blocking(&password, &DUMMY_HASH);
@@ -43,7 +69,6 @@ pub async fn verify(password: String, hash: Option<String>) -> Result<bool, ApiE
         }
     })
     .await
-    .map_err(ApiError::internal)
 }
 
 #[cfg(test)]

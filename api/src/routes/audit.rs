@@ -7,10 +7,11 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 use taichu_storage::PageRequest;
 use taichu_storage::entities::audit_logs::Model;
-use taichu_storage::repositories::audit::{self, AuditFilter, NewAudit};
+use taichu_storage::repositories::audit::{self, AuditFilter, NewAudit, Source};
 
 use super::ApiTags;
-use crate::auth::BearerAuth;
+use crate::audit_trail::client_ip;
+use crate::auth::{AdminAuth, BearerAuth, WriterAuth};
 use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
@@ -36,6 +37,10 @@ pub struct AuditLogView {
     pub client_addr: Option<String>,
     pub user_agent: Option<String>,
     pub timestamp: DateTime<Utc>,
+    /// `api`: recorded by Taichu from the request it served; `client`: a
+    /// client's own entry (`POST /audit`), under the client's name;
+    /// `system`: Taichu's own action (throttling, retention).
+    pub source: String,
 }
 
 impl From<Model> for AuditLogView {
@@ -54,6 +59,7 @@ impl From<Model> for AuditLogView {
             client_addr: m.client_addr,
             user_agent: m.user_agent,
             timestamp: m.timestamp,
+            source: m.source,
         }
     }
 }
@@ -101,7 +107,7 @@ impl AuditApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        auth: BearerAuth,
+        _auth: AdminAuth,
         page: Query<Option<u64>>,
         limit: Query<Option<u64>>,
         username: Query<Option<String>>,
@@ -112,7 +118,6 @@ impl AuditApi {
         /// RFC 3339; entries at or before this time.
         until: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<AuditLogList> {
-        auth.0.require_admin()?;
         let filter = AuditFilter {
             username: username.0,
             action: action.0,
@@ -124,12 +129,12 @@ impl AuditApi {
         list_page(&state, filter, page.0, limit.0).await
     }
 
-    /// Record an audit entry as the caller.
+    /// Record an audit entry as the caller; it is marked `source: client`.
     #[oai(path = "/audit", method = "post")]
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: BearerAuth,
+        auth: WriterAuth,
         req: &Request,
         body: JsonBody<CreateAuditRequest>,
     ) -> ApiResult<AuditLogView> {
@@ -143,6 +148,7 @@ impl AuditApi {
             validate::text("details", details, 4096)?;
         }
         let row = NewAudit {
+            source: Source::Client,
             user_id: Some(auth.0.id.clone()),
             username: Some(auth.0.username.clone()),
             action: body.action,
@@ -152,7 +158,7 @@ impl AuditApi {
             details: body.details,
             success: true,
             status_code: 200,
-            client_addr: crate::audit_trail::client_addr(req.remote_addr()),
+            client_addr: client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()),
             user_agent: req
                 .headers()
                 .get("user-agent")
@@ -162,17 +168,18 @@ impl AuditApi {
         Ok(ok(audit::insert(&state.db, row).await?.into()))
     }
 
-    /// The audit trail of one cluster, newest first.
+    /// The audit trail of one cluster, newest first (admin or the cluster's owner).
     #[oai(path = "/clusters/:id/audit", method = "get")]
     async fn cluster_audit(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<String>,
         page: Query<Option<u64>>,
         limit: Query<Option<u64>>,
     ) -> ApiResult<AuditLogList> {
         let cluster = super::clusters::load_cluster(&state, &id).await?;
+        auth.0.require_owner(cluster.owner_id.as_deref(), "cluster")?;
         let filter = AuditFilter {
             cluster_id: Some(cluster.id),
             ..Default::default()

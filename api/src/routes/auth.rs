@@ -1,12 +1,16 @@
 //! Seed section 认证接口: login, register, refresh, profile, logout, test token.
 
+use poem::Request;
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi};
-use taichu_storage::repositories::users::{self, NewUser, ROLE_ADMIN, ROLE_USER};
+use taichu_storage::repositories::audit::{self, NewAudit, Source};
+use taichu_storage::repositories::users::{self, NewUser, Role};
 
 use super::ApiTags;
 use super::users::UserView;
+use crate::audit_trail::client_ip;
 use crate::auth::sessions::{self, TokenPair};
+use crate::auth::throttle::Refusal;
 use crate::auth::{BearerAuth, password};
 use crate::envelope::{MessageData, ok};
 use crate::error::{ApiError, ApiResult};
@@ -21,7 +25,8 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// Registration always creates a `user`; any role in the body is ignored.
+/// Registration creates the role the server is configured with
+/// (`TAICHU_REGISTER_ROLE`, `viewer` by default); any role in the body is ignored.
 #[derive(Debug, Object, serde::Deserialize)]
 pub struct RegisterRequest {
     /// 3-64 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
@@ -84,19 +89,69 @@ pub struct TestTokenData {
 #[derive(Debug)]
 pub struct AuthApi;
 
+/// Turns a throttling refusal into a 429, auditing the first of a burst.
+async fn throttled(state: &AppState, req: &Request, action: &str, refusal: Refusal) -> ApiError {
+    if refusal.first {
+        tracing::warn!(action, reason = %refusal.reason, "throttling");
+        let row = NewAudit {
+            source: Source::System,
+            action: action.to_owned(),
+            resource_type: "user".to_owned(),
+            details: Some(refusal.reason.clone()),
+            status_code: 429,
+            client_addr: client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()),
+            ..Default::default()
+        };
+        if let Err(err) = audit::insert(&state.db, row).await {
+            tracing::error!(error = %err, "writing a throttling audit row failed");
+        }
+    }
+    ApiError::too_many(refusal.reason, refusal.retry_after)
+}
+
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
     /// Log in and receive an access token and a refresh token.
     #[oai(path = "/auth/login", method = "post")]
-    async fn login(&self, state: Data<&AppState>, body: JsonBody<LoginRequest>) -> ApiResult<LoginData> {
+    async fn login(&self, state: Data<&AppState>, req: &Request, body: JsonBody<LoginRequest>) -> ApiResult<LoginData> {
         let LoginRequest { username, password } = body.0;
-        let pair = sessions::login(&state, &username, password).await?;
-        Ok(ok(pair.into()))
+        let ip = client_ip(req, &state.settings.trusted_proxies);
+        if let Err(refusal) = state.throttle.before_login(ip, &username) {
+            return Err(throttled(&state, req, "LOGIN_THROTTLED", refusal).await);
+        }
+        match sessions::login(&state, &username, password).await {
+            Ok(pair) => {
+                state.throttle.login_succeeded(&username);
+                Ok(ok(pair.into()))
+            }
+            Err(err) => {
+                if matches!(err, ApiError::Unauthorized(_)) {
+                    state.throttle.login_failed(&username);
+                }
+                Err(err)
+            }
+        }
     }
 
-    /// Register an account with role `user`.
+    /// Register an account, with the role the server gives new accounts
+    /// (`viewer` unless configured otherwise); 403 when registration is closed.
     #[oai(path = "/auth/register", method = "post")]
-    async fn register(&self, state: Data<&AppState>, body: JsonBody<RegisterRequest>) -> ApiResult<UserView> {
+    async fn register(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        body: JsonBody<RegisterRequest>,
+    ) -> ApiResult<UserView> {
+        let role = state
+            .settings
+            .register_role
+            .ok_or_else(|| ApiError::forbidden("registration is closed; ask an admin for an account"))?;
+        if let Err(refusal) = state
+            .throttle
+            .before_register(client_ip(req, &state.settings.trusted_proxies))
+        {
+            return Err(throttled(&state, req, "REGISTER_THROTTLED", refusal).await);
+        }
         let body = body.0;
         validate::username(&body.username)?;
         validate::new_password("password", &body.password)?;
@@ -108,7 +163,7 @@ impl AuthApi {
             username: body.username,
             email: body.email,
             password_hash,
-            role: ROLE_USER,
+            role,
         };
         Ok(ok(users::create(&state.db, new).await?.into()))
     }
@@ -145,7 +200,7 @@ impl AuthApi {
         }
         let admin = users::find_by_username(&state.db, "admin")
             .await?
-            .filter(|u| u.role == ROLE_ADMIN)
+            .filter(|u| u.role() == Role::Admin)
             .ok_or_else(|| ApiError::not_found("admin account"))?;
         tracing::warn!("issued a development test token for admin");
         let pair = sessions::open_session(&state, admin).await?;

@@ -4,13 +4,13 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
-use taichu_storage::PageRequest;
 use taichu_storage::entities::clusters::Model;
 use taichu_storage::repositories::clusters::{self, ClusterFilter, NewCluster};
 use taichu_storage::repositories::workflow_runs;
+use taichu_storage::{PageRequest, new_id};
 
 use super::ApiTags;
-use crate::auth::BearerAuth;
+use crate::auth::{AuthUser, BearerAuth, WriterAuth};
 use crate::envelope::{MessageData, ok};
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
@@ -32,7 +32,11 @@ pub struct ClusterView {
     pub status_message: Option<String>,
     pub api_server: Option<String>,
     pub has_kubeconfig: bool,
+    /// An admin allowed `insecure-skip-tls-verify` or plain `http` for this cluster.
+    pub allow_insecure: bool,
     pub created_by: Option<String>,
+    /// The owner's user id; the owner and admins may delete it and read its audit trail.
+    pub owner_id: Option<String>,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -53,6 +57,8 @@ impl From<Model> for ClusterView {
             status_message: m.status_message,
             api_server: m.api_server,
             created_by: m.created_by,
+            owner_id: m.owner_id,
+            allow_insecure: m.allow_insecure,
             last_seen_at: m.last_seen_at,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -97,6 +103,19 @@ pub struct CreateClusterRequest {
     /// Base64 kubeconfig; with one, the cluster is imported (see `POST /clusters/import`).
     #[oai(write_only)]
     pub kubeconfig: Option<String>,
+    /// Admin only: allow `insecure-skip-tls-verify` or a plain `http` server in the kubeconfig.
+    #[serde(default)]
+    pub allow_insecure: Option<bool>,
+}
+
+/// `allow_insecure` as asked, if the caller may ask for it.
+pub fn insecure_allowed(caller: &AuthUser, asked: Option<bool>) -> Result<bool, ApiError> {
+    match asked {
+        Some(true) if !caller.is_admin() => Err(ApiError::forbidden(
+            "allow_insecure: only an admin may allow unverified TLS or plain http for a cluster",
+        )),
+        asked => Ok(asked.unwrap_or(false)),
+    }
 }
 
 /// Loads a cluster, or 404. Every `/clusters/{id}/...` route checks this first.
@@ -116,10 +135,11 @@ impl ClustersApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: BearerAuth,
+        auth: WriterAuth,
         body: JsonBody<CreateClusterRequest>,
     ) -> ApiResult<ClusterView> {
         let b = body.0;
+        let allow_insecure = insecure_allowed(&auth.0, b.allow_insecure)?;
         validate::name("name", &b.name, 1, 64)?;
         for (field, value, max) in [
             ("description", &b.description, 1024),
@@ -138,6 +158,7 @@ impl ClustersApi {
             return Err(ApiError::bad_request("node_count: must be between 0 and 10000"));
         }
         let new = NewCluster {
+            id: new_id(),
             name: b.name,
             description: b.description,
             provider: b.provider,
@@ -145,10 +166,13 @@ impl ClustersApi {
             version: b.version,
             node_count,
             created_by: Some(auth.0.username.clone()),
+            owner_id: Some(auth.0.id.clone()),
+            allow_insecure,
+            ..Default::default()
         };
         if let Some(kubeconfig) = b.kubeconfig {
             // With a kubeconfig, registering is importing.
-            let (cluster, _) = super::imports::start_import(&state, new, &kubeconfig, &auth.0.username).await?;
+            let (cluster, _) = super::imports::start_import(&state, new, &kubeconfig, &auth.0).await?;
             return Ok(ok(cluster.into()));
         }
         Ok(ok(clusters::create(&state.db, new).await?.into()))
@@ -207,16 +231,12 @@ impl ClustersApi {
         Ok(ok(load_cluster(&state, &id).await?.into()))
     }
 
-    /// Remove a cluster's records (admin or its creator). The cluster itself
+    /// Remove a cluster's records (its owner or an admin). The cluster itself
     /// is not touched. Refused while an operation runs on it.
     #[oai(path = "/clusters/:id", method = "delete")]
-    async fn delete(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<MessageData> {
+    async fn delete(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<MessageData> {
         let cluster = load_cluster(&state, &id).await?;
-        if !auth.0.is_admin() && cluster.created_by.as_deref() != Some(auth.0.username.as_str()) {
-            return Err(ApiError::forbidden(
-                "only an admin or the cluster's creator may delete it",
-            ));
-        }
+        auth.0.require_owner(cluster.owner_id.as_deref(), "cluster")?;
         if let Some(run) = workflow_runs::active_for_subject(&state.db, &cluster.id).await?.first() {
             return Err(ApiError::conflict(format!(
                 "{} {} is running on this cluster",

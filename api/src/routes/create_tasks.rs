@@ -9,7 +9,7 @@ use taichu_storage::entities::workflow_runs;
 use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
 
 use super::ApiTags;
-use super::workflows::{load_run, log_text};
+use super::workflows::{RunVisibility, load_run, log_text};
 use crate::auth::BearerAuth;
 use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
@@ -39,8 +39,9 @@ pub struct CreateTaskDetail {
     pub cluster_name: Option<String>,
     pub status: String,
     pub progress: i32,
+    /// Why it failed (admins and whoever started it).
     pub error: Option<String>,
-    /// The run's log, one line per entry.
+    /// The run's log, one line per entry (admins and whoever started it).
     pub logs: String,
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -93,20 +94,21 @@ impl CreateTasksApi {
     async fn get(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         task_id: Path<String>,
     ) -> ApiResult<CreateTaskDetail> {
         let run = load_run(&state, &task_id).await?;
         if run.kind != CREATE_CLUSTER {
             return Err(ApiError::not_found("create task"));
         }
+        let visibility = RunVisibility::for_caller(&auth.0, &run);
         Ok(ok(CreateTaskDetail {
-            logs: log_text(&state, &run.id).await?,
+            logs: log_text(&state, &run, visibility).await?,
             id: run.id.clone(),
             cluster_name: cluster_name(&run),
             status: run.status.clone(),
             progress: run.progress,
-            error: run.error.clone(),
+            error: visibility.error(&run),
             created_at: run.created_at,
             completed_at: run.finished_at,
         }))

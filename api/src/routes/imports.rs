@@ -7,16 +7,18 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
-use taichu_storage::PageRequest;
 use taichu_storage::entities::{clusters as clusters_entity, workflow_runs};
 use taichu_storage::repositories::clusters::{self, NewCluster};
 use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
+use taichu_storage::secrets::Slot;
+use taichu_storage::{PageRequest, new_id};
 use taichu_workflows::import_cluster::{ImportCluster, ImportClusterInput};
 use taichu_workflows::kube;
 
 use super::ApiTags;
-use super::workflows::{load_run, log_text};
-use crate::auth::BearerAuth;
+use super::clusters::insecure_allowed;
+use super::workflows::{RunVisibility, load_run, log_text};
+use crate::auth::{AuthUser, BearerAuth, WriterAuth};
 use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
@@ -28,10 +30,14 @@ pub struct ImportClusterRequest {
     /// Unique; 1-64 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
     pub name: String,
     pub description: Option<String>,
-    /// The kubeconfig, base64-encoded.
+    /// The kubeconfig, base64-encoded. Only inline credentials are accepted
+    /// (token, client certificate and key data, username and password).
     #[oai(write_only)]
     pub kubeconfig: String,
     pub provider: Option<String>,
+    /// Admin only: allow `insecure-skip-tls-verify` or a plain `http` server.
+    #[serde(default)]
+    pub allow_insecure: Option<bool>,
 }
 
 /// An import: a view of an `import_cluster` run.
@@ -44,6 +50,7 @@ pub struct ImportView {
     /// `pending`, `running`, `completed`, `failed` or `cancelled`.
     pub status: String,
     pub progress: i32,
+    /// Why it failed (admins and whoever started it).
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -60,12 +67,12 @@ pub struct ImportList {
 pub struct ImportStatus {
     #[oai(flatten)]
     pub import: ImportView,
-    /// The run's log, one line per entry.
+    /// The run's log, one line per entry (admins and whoever started it).
     pub logs: String,
 }
 
-impl From<&workflow_runs::Model> for ImportView {
-    fn from(run: &workflow_runs::Model) -> Self {
+impl ImportView {
+    fn of(run: &workflow_runs::Model, visibility: RunVisibility) -> Self {
         let input: Option<ImportClusterInput> = serde_json::from_str(&run.input).ok();
         Self {
             id: run.id.clone(),
@@ -73,39 +80,51 @@ impl From<&workflow_runs::Model> for ImportView {
             cluster_name: input.map(|i| i.cluster_name),
             status: run.status.clone(),
             progress: run.progress,
-            error: run.error.clone(),
+            error: visibility.error(run),
             created_at: run.created_at,
             completed_at: run.finished_at,
         }
     }
 }
 
-fn decode_kubeconfig(encoded: &str) -> Result<(String, kube::KubeconfigSummary), ApiError> {
+/// Largest kubeconfig accepted, base64 included.
+const MAX_KUBECONFIG: usize = 1 << 20;
+
+fn decode_kubeconfig(encoded: &str, allow_insecure: bool) -> Result<(String, kube::KubeconfigSummary), ApiError> {
+    if encoded.len() > MAX_KUBECONFIG {
+        return Err(ApiError::bad_request("kubeconfig: larger than 1 MiB"));
+    }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|_| ApiError::bad_request("kubeconfig: not valid base64"))?;
     let yaml = String::from_utf8(bytes).map_err(|_| ApiError::bad_request("kubeconfig: not UTF-8 text"))?;
-    let summary = kube::inspect(&yaml).map_err(|e| ApiError::bad_request(format!("kubeconfig: {e}")))?;
+    let summary =
+        kube::inspect(&yaml, allow_insecure).map_err(|e| ApiError::bad_request(format!("kubeconfig: {e}")))?;
     Ok((yaml, summary))
 }
 
-/// Checks the kubeconfig, registers the cluster with it encrypted, and starts
+/// Checks the kubeconfig, registers the cluster with it sealed, and starts
 /// the import run. Nothing is written when the kubeconfig is unusable.
 pub async fn start_import(
     state: &AppState,
-    new: NewCluster,
+    mut new: NewCluster,
     kubeconfig_b64: &str,
-    caller: &str,
+    caller: &AuthUser,
 ) -> Result<(clusters_entity::Model, workflow_runs::Model), ApiError> {
-    let (yaml, summary) = decode_kubeconfig(kubeconfig_b64)?;
-    let cluster = clusters::create_imported(&state.db, new, state.secrets.encrypt_str(&yaml), summary.server).await?;
+    let (yaml, summary) = decode_kubeconfig(kubeconfig_b64, new.allow_insecure)?;
+    if new.id.is_empty() {
+        new.id = new_id();
+    }
+    new.kubeconfig_enc = Some(state.secrets.seal_str(Slot::ClusterKubeconfig, &new.id, &yaml));
+    new.api_server = Some(summary.server);
+    let cluster = clusters::create(&state.db, new).await?;
     let input = ImportClusterInput {
         cluster_id: cluster.id.clone(),
         cluster_name: cluster.name.clone(),
     };
     match state
         .engine
-        .start::<ImportCluster>(Some(cluster.id.clone()), &input, Some(caller.to_owned()))
+        .start::<ImportCluster>(Some(cluster.id.clone()), &input, Some(&caller.starter()))
         .await
     {
         Ok(run) => Ok((cluster, run)),
@@ -127,10 +146,11 @@ impl ImportsApi {
     async fn import(
         &self,
         state: Data<&AppState>,
-        auth: BearerAuth,
+        auth: WriterAuth,
         body: JsonBody<ImportClusterRequest>,
     ) -> ApiResult<ImportView> {
         let b = body.0;
+        let allow_insecure = insecure_allowed(&auth.0, b.allow_insecure)?;
         validate::name("name", &b.name, 1, 64)?;
         if let Some(d) = &b.description {
             validate::text("description", d, 1024)?;
@@ -143,10 +163,12 @@ impl ImportsApi {
             description: b.description,
             provider: b.provider,
             created_by: Some(auth.0.username.clone()),
+            owner_id: Some(auth.0.id.clone()),
+            allow_insecure,
             ..Default::default()
         };
-        let (_, run) = start_import(&state, new, &b.kubeconfig, &auth.0.username).await?;
-        Ok(ok((&run).into()))
+        let (_, run) = start_import(&state, new, &b.kubeconfig, &auth.0).await?;
+        Ok(ok(ImportView::of(&run, RunVisibility::Full)))
     }
 
     /// Imports, newest first.
@@ -154,7 +176,7 @@ impl ImportsApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         page: Query<Option<u64>>,
         limit: Query<Option<u64>>,
     ) -> ApiResult<ImportList> {
@@ -165,7 +187,11 @@ impl ImportsApi {
         };
         let found = runs::list(&state.db, filter, page).await?;
         Ok(ok(ImportList {
-            imports: found.items.iter().map(Into::into).collect(),
+            imports: found
+                .items
+                .iter()
+                .map(|run| ImportView::of(run, RunVisibility::for_caller(&auth.0, run)))
+                .collect(),
             total: found.total,
         }))
     }
@@ -175,16 +201,17 @@ impl ImportsApi {
     async fn status(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         import_id: Path<String>,
     ) -> ApiResult<ImportStatus> {
         let run = load_run(&state, &import_id).await?;
         if run.kind != ImportCluster::KIND_NAME {
             return Err(ApiError::not_found("import"));
         }
+        let visibility = RunVisibility::for_caller(&auth.0, &run);
         Ok(ok(ImportStatus {
-            import: (&run).into(),
-            logs: log_text(&state, &run.id).await?,
+            import: ImportView::of(&run, visibility),
+            logs: log_text(&state, &run, visibility).await?,
         }))
     }
 }

@@ -1,6 +1,7 @@
 //! Seed sections 节点接口, 事件接口, 安全策略接口, 自动伸缩策略接口: live views,
-//! read from the cluster through the kube adapter with a timeout. When the
-//! cluster does not answer, the answer is 503 with the reason, never stale data.
+//! read from the cluster through the kube adapter: a timeout per request, a
+//! deadline per view, capped pages and replies. When the cluster does not
+//! answer, the answer is 503 with the reason, never stale data.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -13,7 +14,7 @@ use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 use taichu_storage::PageRequest;
-use taichu_workflows::{StepError, kube};
+use taichu_workflows::kube;
 
 use super::ApiTags;
 use super::clusters::load_cluster;
@@ -22,7 +23,10 @@ use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+/// Each request to the cluster.
 const CLUSTER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A whole view, however many pages it reads.
+const VIEW_DEADLINE: Duration = Duration::from_secs(30);
 
 /// A node as the seed describes it.
 #[derive(Debug, Object)]
@@ -132,17 +136,22 @@ fn chrono_time(t: &k8s_openapi::jiff::Timestamp) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.as_second(), u32::try_from(t.subsec_nanosecond()).unwrap_or(0))
 }
 
-fn unavailable(err: StepError) -> ApiError {
-    ApiError::unavailable(format!("cluster unreachable: {err}"))
-}
-
 async fn client(state: &AppState, id: &str) -> Result<::kube::Client, ApiError> {
     let cluster = load_cluster(state, id).await?;
-    let stored = cluster
-        .kubeconfig_enc
-        .ok_or_else(|| ApiError::conflict("the cluster has no kubeconfig; import it first"))?;
-    let yaml = state.secrets.decrypt_str(&stored).map_err(ApiError::internal)?;
-    kube::client(&yaml, CLUSTER_TIMEOUT).await.map_err(unavailable)
+    if cluster.kubeconfig_enc.is_none() {
+        return Err(ApiError::conflict("the cluster has no kubeconfig; import it first"));
+    }
+    Ok(kube::client_for(&cluster, &state.env(), CLUSTER_TIMEOUT).await?)
+}
+
+/// Runs a view to its end within [`VIEW_DEADLINE`].
+async fn within_deadline<T>(view: impl Future<Output = Result<T, ApiError>>) -> Result<T, ApiError> {
+    tokio::time::timeout(VIEW_DEADLINE, view).await.unwrap_or_else(|_| {
+        Err(ApiError::unavailable(format!(
+            "cluster unreachable: the view did not finish within {} s",
+            VIEW_DEADLINE.as_secs()
+        )))
+    })
 }
 
 fn node_view(node: Node, pods: &HashMap<String, u32>, usage: Option<&HashMap<String, (f64, f64)>>) -> NodeView {
@@ -201,14 +210,17 @@ fn event_view(e: Event) -> EventView {
 }
 
 async fn node_views(state: &AppState, id: &str) -> Result<Vec<NodeView>, ApiError> {
-    let client = client(state, id).await?;
-    let nodes = kube::nodes(&client).await.map_err(unavailable)?;
-    let per_node = kube::pods_per_node(&client).await.map_err(unavailable)?;
-    let usage = kube::node_usage(&client).await;
-    Ok(nodes
-        .into_iter()
-        .map(|n| node_view(n, &per_node, usage.as_ref()))
-        .collect())
+    within_deadline(async {
+        let client = client(state, id).await?;
+        let nodes = kube::nodes(&client).await?;
+        let per_node = kube::pods_per_node(&client).await?;
+        let usage = kube::node_usage(&client).await;
+        Ok(nodes
+            .into_iter()
+            .map(|n| node_view(n, &per_node, usage.as_ref()))
+            .collect())
+    })
+    .await
 }
 
 /// JSON of a k8s object with snake_case keys, as the seed's field names are.
@@ -279,7 +291,7 @@ impl LiveApi {
         let total = matching.len() as u64;
         let nodes = matching
             .into_iter()
-            .skip((page.index() * page.limit) as usize)
+            .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
             .take(page.limit as usize)
             .collect();
         Ok(ok(NodeList { nodes, summary, total }))
@@ -313,30 +325,33 @@ impl LiveApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<EventList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
-        let client = client(&state, &id).await?;
         // Events are read a page at a time and only the newest that this
         // page can show are kept: memory follows the page, not the cluster.
-        let keep = ((page.index() + 1) * page.limit) as usize;
+        let keep = usize::try_from(page.offset() + page.limit).unwrap_or(usize::MAX);
         let newest_first = |events: &mut Vec<EventView>| events.sort_by_key(|e| std::cmp::Reverse(e.last_timestamp));
         let (mut events, mut total) = (Vec::new(), 0u64);
-        kube::for_each(&::kube::Api::<Event>::all(client), |e| {
-            let view = event_view(e);
-            if event_type.0.as_ref().is_some_and(|t| *t != view.event_type) {
-                return;
-            }
-            total += 1;
-            events.push(view);
-            if events.len() >= 2 * keep.max(1) {
-                newest_first(&mut events);
-                events.truncate(keep);
-            }
+        within_deadline(async {
+            let client = client(&state, &id).await?;
+            kube::for_each(&::kube::Api::<Event>::all(client), |e| {
+                let view = event_view(e);
+                if event_type.0.as_ref().is_some_and(|t| *t != view.event_type) {
+                    return;
+                }
+                total += 1;
+                events.push(view);
+                if events.len() >= keep.saturating_mul(2).max(2) {
+                    newest_first(&mut events);
+                    events.truncate(keep);
+                }
+            })
+            .await?;
+            Ok(())
         })
-        .await
-        .map_err(unavailable)?;
+        .await?;
         newest_first(&mut events);
         let events = events
             .into_iter()
-            .skip((page.index() * page.limit) as usize)
+            .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
             .take(page.limit as usize)
             .collect();
         Ok(ok(EventList { events, total }))
@@ -350,38 +365,39 @@ impl LiveApi {
         _auth: BearerAuth,
         id: Path<String>,
     ) -> ApiResult<SecurityPolicyList> {
-        let client = client(&state, &id).await?;
-        let policies = kube::list_all::<NetworkPolicy>(&client)
-            .await
-            .map_err(unavailable)?
-            .into_iter()
-            .map(|p| {
-                let spec = p.spec.unwrap_or_default();
-                let mut rules: Vec<PolicyRule> = spec
-                    .ingress
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|r| PolicyRule {
-                        direction: "ingress".into(),
-                        from: to_values(r.from),
-                        to: vec![],
-                        ports: to_values(r.ports),
-                    })
-                    .collect();
-                rules.extend(spec.egress.unwrap_or_default().into_iter().map(|r| PolicyRule {
-                    direction: "egress".into(),
-                    from: vec![],
-                    to: to_values(r.to),
+        let policies = within_deadline(async {
+            let client = client(&state, &id).await?;
+            Ok(kube::list_all::<NetworkPolicy>(&client).await?)
+        })
+        .await?
+        .into_iter()
+        .map(|p| {
+            let spec = p.spec.unwrap_or_default();
+            let mut rules: Vec<PolicyRule> = spec
+                .ingress
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| PolicyRule {
+                    direction: "ingress".into(),
+                    from: to_values(r.from),
+                    to: vec![],
                     ports: to_values(r.ports),
-                }));
-                SecurityPolicy {
-                    name: p.metadata.name.unwrap_or_default(),
-                    policy_type: "NetworkPolicy".into(),
-                    namespace: p.metadata.namespace.unwrap_or_default(),
-                    rules,
-                }
-            })
-            .collect();
+                })
+                .collect();
+            rules.extend(spec.egress.unwrap_or_default().into_iter().map(|r| PolicyRule {
+                direction: "egress".into(),
+                from: vec![],
+                to: to_values(r.to),
+                ports: to_values(r.ports),
+            }));
+            SecurityPolicy {
+                name: p.metadata.name.unwrap_or_default(),
+                policy_type: "NetworkPolicy".into(),
+                namespace: p.metadata.namespace.unwrap_or_default(),
+                rules,
+            }
+        })
+        .collect();
         Ok(ok(SecurityPolicyList { policies }))
     }
 
@@ -393,27 +409,28 @@ impl LiveApi {
         _auth: BearerAuth,
         id: Path<String>,
     ) -> ApiResult<AutoscalingPolicyList> {
-        let client = client(&state, &id).await?;
-        let policies = kube::list_all::<HorizontalPodAutoscaler>(&client)
-            .await
-            .map_err(unavailable)?
-            .into_iter()
-            .map(|h| {
-                let spec = h.spec.unwrap_or_default();
-                AutoscalingPolicy {
-                    name: h.metadata.name.unwrap_or_default(),
-                    policy_type: "HorizontalPodAutoscaler".into(),
-                    namespace: h.metadata.namespace.unwrap_or_default(),
-                    target: ScaleTarget {
-                        kind: spec.scale_target_ref.kind,
-                        name: spec.scale_target_ref.name,
-                    },
-                    min_replicas: spec.min_replicas,
-                    max_replicas: spec.max_replicas,
-                    metrics: to_values(spec.metrics),
-                }
-            })
-            .collect();
+        let policies = within_deadline(async {
+            let client = client(&state, &id).await?;
+            Ok(kube::list_all::<HorizontalPodAutoscaler>(&client).await?)
+        })
+        .await?
+        .into_iter()
+        .map(|h| {
+            let spec = h.spec.unwrap_or_default();
+            AutoscalingPolicy {
+                name: h.metadata.name.unwrap_or_default(),
+                policy_type: "HorizontalPodAutoscaler".into(),
+                namespace: h.metadata.namespace.unwrap_or_default(),
+                target: ScaleTarget {
+                    kind: spec.scale_target_ref.kind,
+                    name: spec.scale_target_ref.name,
+                },
+                min_replicas: spec.min_replicas,
+                max_replicas: spec.max_replicas,
+                metrics: to_values(spec.metrics),
+            }
+        })
+        .collect();
         Ok(ok(AutoscalingPolicyList { policies }))
     }
 }

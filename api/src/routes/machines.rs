@@ -2,22 +2,21 @@
 //! encrypted at rest, and never returned (`has_password`, `has_private_key`).
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
-use taichu_storage::PageRequest;
-use taichu_storage::entities::machines::{ActiveModel, Model};
-use taichu_storage::repositories::machines::{self, NewMachine, status};
-use taichu_storage::sea_orm::{IntoActiveModel, Set};
+use taichu_storage::entities::machines::Model;
+use taichu_storage::repositories::machines::{self, Access, MachineChanges, NewMachine, status};
+use taichu_storage::secrets::Slot;
+use taichu_storage::{PageRequest, new_id};
 use taichu_workflows::check_machine::{CheckMachine, CheckMachineInput};
 use taichu_workflows::ssh;
 
 use super::ApiTags;
 use super::workflows::RunSummary;
-use crate::auth::{AuthUser, BearerAuth};
+use crate::auth::{AuthUser, BearerAuth, WriterAuth};
 use crate::envelope::{MessageData, ok};
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
@@ -56,6 +55,8 @@ pub struct MachineView {
     pub memory_bytes: Option<i64>,
     /// The cluster using this machine, if any.
     pub cluster_id: Option<String>,
+    /// The owner's user id; the owner and admins may change, check or delete it.
+    pub owner_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -85,6 +86,7 @@ impl From<Model> for MachineView {
             cpu_cores: m.cpu_cores,
             memory_bytes: m.memory_bytes,
             cluster_id: m.cluster_id,
+            owner_id: m.owner_id,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -129,7 +131,10 @@ pub struct CreatedMachine {
     pub check_workflow_id: String,
 }
 
-/// Fields to change; absent fields stay. New credentials replace old ones.
+/// Fields to change; absent fields stay. Changing `ip`, `port` or `username`,
+/// or `reset_host_key`, needs the credentials (`password` or `private_key`)
+/// again in the same request: stored credentials never go to a new
+/// destination. New credentials replace all stored ones.
 #[derive(Debug, Object, serde::Deserialize)]
 pub struct UpdateMachineRequest {
     pub name: Option<String>,
@@ -160,56 +165,57 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     validate::name("name", name, 1, 64)
 }
 
-fn check_ip(ip: &str) -> Result<String, ApiError> {
-    ip.parse::<IpAddr>()
-        .map(|a| a.to_string())
-        .map_err(|_| ApiError::bad_request("ip: not a valid IPv4 or IPv6 address"))
-}
-
-fn check_port(port: u16) -> Result<i32, ApiError> {
-    if port == 0 {
-        Err(ApiError::bad_request("port: must be 1-65535"))
-    } else {
-        Ok(i32::from(port))
-    }
-}
-
-/// POSIX user names: a letter or `_`, then letters, digits, `_`, `-`; at most 32.
-fn check_username(name: &str) -> Result<(), ApiError> {
-    let mut chars = name.chars();
-    let ok = name.len() <= 32
-        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request("username: not a valid user name"))
-    }
-}
-
-fn check_role(role: &str) -> Result<(), ApiError> {
-    if ROLES.contains(&role) {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request("role: must be control-plane, worker or etcd"))
-    }
-}
-
 fn check_labels(labels: &BTreeMap<String, String>) -> Result<String, ApiError> {
-    for (k, v) in labels {
-        validate::token("labels", k, 63)?;
-        validate::text("labels", v, 253)?;
-    }
+    validate::labels("labels", labels)?;
     serde_json::to_string(labels).map_err(ApiError::internal)
 }
 
-fn check_key(pem: &str, passphrase: Option<&str>) -> Result<(), ApiError> {
-    ssh::validate_private_key(pem, passphrase)
+/// Checks a key: its derivation costs are capped, it is decoded off the
+/// async threads, a few at a time, under a deadline.
+async fn check_key(pem: &str, passphrase: Option<&str>) -> Result<(), ApiError> {
+    validate::text("private_key", pem, 16 * 1024)?;
+    ssh::keys::decode(pem, passphrase)
+        .await
+        .map(drop)
         .map_err(|e| ApiError::bad_request(format!("private_key: cannot be used: {e}")))
 }
 
-fn seal(state: &AppState, value: Option<String>) -> Option<String> {
-    value.map(|v| state.secrets.encrypt_str(&v))
+/// Sealed credentials for row `id`: a password, or a key (and passphrase).
+struct Credentials {
+    password_enc: Option<String>,
+    private_key_enc: Option<String>,
+    passphrase_enc: Option<String>,
+}
+
+impl Credentials {
+    /// `None` when the request carries neither a password nor a key.
+    async fn from_request(
+        state: &AppState,
+        id: &str,
+        password: Option<&str>,
+        private_key: Option<&str>,
+        passphrase: Option<&str>,
+    ) -> Result<Option<Self>, ApiError> {
+        let password = password.filter(|p| !p.is_empty());
+        let private_key = private_key.filter(|k| !k.is_empty());
+        if password.is_none() && private_key.is_none() {
+            return Ok(None);
+        }
+        if let Some(p) = password
+            && p.len() > validate::MAX_PASSWORD
+        {
+            return Err(ApiError::bad_request("password: must be at most 1024 bytes"));
+        }
+        if let Some(pem) = private_key {
+            check_key(pem, passphrase).await?;
+        }
+        let seal = |slot, value: Option<&str>| value.map(|v| state.secrets.seal_str(slot, id, v));
+        Ok(Some(Self {
+            password_enc: seal(Slot::MachinePassword, password),
+            private_key_enc: seal(Slot::MachinePrivateKey, private_key),
+            passphrase_enc: seal(Slot::MachinePassphrase, private_key.and(passphrase)),
+        }))
+    }
 }
 
 async fn load(state: &AppState, id: &str) -> Result<Model, ApiError> {
@@ -218,13 +224,20 @@ async fn load(state: &AppState, id: &str) -> Result<Model, ApiError> {
         .ok_or_else(|| ApiError::not_found("machine"))
 }
 
+/// Loads a machine the caller may change: its owner or an admin.
+async fn load_owned(state: &AppState, id: &str, caller: &AuthUser) -> Result<Model, ApiError> {
+    let machine = load(state, id).await?;
+    caller.require_owner(machine.owner_id.as_deref(), "machine")?;
+    Ok(machine)
+}
+
 async fn start_check(state: &AppState, machine: &Model, caller: &AuthUser) -> Result<RunSummary, ApiError> {
     let input = CheckMachineInput {
         machine_id: machine.id.clone(),
     };
     let run = state
         .engine
-        .start::<CheckMachine>(Some(machine.id.clone()), &input, Some(caller.username.clone()))
+        .start::<CheckMachine>(Some(machine.id.clone()), &input, Some(&caller.starter()))
         .await?;
     Ok((&run).into())
 }
@@ -247,38 +260,42 @@ impl MachinesApi {
     async fn create(
         &self,
         state: Data<&AppState>,
-        auth: BearerAuth,
+        auth: WriterAuth,
         body: JsonBody<CreateMachineRequest>,
     ) -> ApiResult<CreatedMachine> {
         let b = body.0;
         check_name(&b.name)?;
-        let ip = check_ip(&b.ip)?;
-        let port = check_port(b.port.unwrap_or(22))?;
-        check_username(&b.username)?;
-        check_role(&b.role)?;
+        let ip = validate::ip("ip", &b.ip)?;
+        let port = validate::port("port", b.port.unwrap_or(22))?;
+        validate::posix_user("username", &b.username)?;
+        validate::one_of("role", &b.role, &ROLES)?;
         let labels = check_labels(&b.labels.unwrap_or_default())?;
         if let Some(d) = &b.description {
             validate::text("description", d, 1024)?;
         }
-        if b.password.as_deref().is_none_or(str::is_empty) && b.private_key.as_deref().is_none_or(str::is_empty) {
-            return Err(ApiError::bad_request(
-                "password: a password or a private_key is required",
-            ));
-        }
-        if let Some(pem) = &b.private_key {
-            check_key(pem, b.passphrase.as_deref())?;
-        }
+        let id = new_id();
+        let credentials = Credentials::from_request(
+            &state,
+            &id,
+            b.password.as_deref(),
+            b.private_key.as_deref(),
+            b.passphrase.as_deref(),
+        )
+        .await?
+        .ok_or_else(|| ApiError::bad_request("password: a password or a private_key is required"))?;
         let new = NewMachine {
+            id,
             name: b.name,
             ip,
             port,
             username: b.username,
-            password_enc: seal(&state, b.password.filter(|p| !p.is_empty())),
-            private_key_enc: seal(&state, b.private_key),
-            passphrase_enc: seal(&state, b.passphrase),
+            password_enc: credentials.password_enc,
+            private_key_enc: credentials.private_key_enc,
+            passphrase_enc: credentials.passphrase_enc,
             role: b.role,
             labels,
             description: b.description,
+            owner_id: Some(auth.0.id.clone()),
         };
         let machine = machines::create(&state.db, new).await?;
         let run = match start_check(&state, &machine, &auth.0).await {
@@ -319,89 +336,103 @@ impl MachinesApi {
         Ok(ok(load(&state, &id).await?.into()))
     }
 
-    /// Change a machine. New credentials replace the stored ones.
+    /// Change a machine (its owner or an admin; not while a cluster uses it).
+    /// A new address, user or host key needs the credentials again.
     #[oai(path = "/machines/:id", method = "put")]
     async fn update(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: WriterAuth,
         id: Path<String>,
         body: JsonBody<UpdateMachineRequest>,
     ) -> ApiResult<MachineView> {
         let b = body.0;
-        let machine = load(&state, &id).await?;
-        let mut row: ActiveModel = machine.into_active_model();
-        if let Some(name) = b.name {
-            check_name(&name)?;
-            row.name = Set(name);
+        let machine = load_owned(&state, &id, &auth.0).await?;
+        not_in_use(&machine)?;
+        if let Some(name) = &b.name {
+            check_name(name)?;
         }
-        if let Some(ip) = b.ip {
-            row.ip = Set(check_ip(&ip)?);
+        if let Some(role) = &b.role {
+            validate::one_of("role", role, &ROLES)?;
         }
-        if let Some(port) = b.port {
-            row.port = Set(check_port(port)?);
+        if let Some(d) = &b.description {
+            validate::text("description", d, 1024)?;
         }
-        if let Some(username) = b.username {
-            check_username(&username)?;
-            row.username = Set(username);
+        let ip = b.ip.as_deref().map(|ip| validate::ip("ip", ip)).transpose()?;
+        let port = b.port.map(|p| validate::port("port", p)).transpose()?;
+        if let Some(user) = &b.username {
+            validate::posix_user("username", user)?;
         }
-        if let Some(role) = b.role {
-            check_role(&role)?;
-            row.role = Set(role);
-        }
-        if let Some(labels) = b.labels {
-            row.labels = Set(check_labels(&labels)?);
-        }
-        if let Some(d) = b.description {
-            validate::text("description", &d, 1024)?;
-            row.description = Set(Some(d));
-        }
-        if let Some(pem) = &b.private_key {
-            check_key(pem, b.passphrase.as_deref())?;
-            row.private_key_enc = Set(seal(&state, Some(pem.clone())));
-            row.passphrase_enc = Set(seal(&state, b.passphrase.clone()));
-        }
-        if let Some(password) = b.password.filter(|p| !p.is_empty()) {
-            row.password_enc = Set(seal(&state, Some(password)));
-        }
-        if b.reset_host_key == Some(true) {
-            row.host_key_fingerprint = Set(None);
-        }
-        Ok(ok(machines::save(&state.db, row).await?.into()))
+        let ip = ip.unwrap_or_else(|| machine.ip.clone());
+        let port = port.unwrap_or(machine.port);
+        let username = b.username.clone().unwrap_or_else(|| machine.username.clone());
+        let moved = ip != machine.ip || port != machine.port || username != machine.username;
+        let reset = b.reset_host_key == Some(true);
+        let credentials = Credentials::from_request(
+            &state,
+            &machine.id,
+            b.password.as_deref(),
+            b.private_key.as_deref(),
+            b.passphrase.as_deref(),
+        )
+        .await?;
+        let access = match credentials {
+            Some(c) => Some(Access {
+                ip,
+                port,
+                username,
+                password_enc: c.password_enc,
+                private_key_enc: c.private_key_enc,
+                passphrase_enc: c.passphrase_enc,
+                forget_host_key: moved || reset,
+            }),
+            None if moved || reset => {
+                return Err(ApiError::bad_request(
+                    "password: changing ip, port or username, or resetting the host key, needs the machine's password or private_key in the same request",
+                ));
+            }
+            None => None,
+        };
+        let changes = MachineChanges {
+            name: b.name,
+            role: b.role,
+            labels: b.labels.as_ref().map(check_labels).transpose()?,
+            description: b.description,
+            access,
+        };
+        Ok(ok(machines::update(&state.db, machine, changes).await?.into()))
     }
 
-    /// Delete a machine; refused while a cluster uses it.
+    /// Delete a machine (its owner or an admin); refused while a cluster uses it.
     #[oai(path = "/machines/:id", method = "delete")]
-    async fn delete(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<String>) -> ApiResult<MessageData> {
-        let machine = load(&state, &id).await?;
+    async fn delete(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<MessageData> {
+        let machine = load_owned(&state, &id, &auth.0).await?;
         not_in_use(&machine)?;
         machines::delete(&state.db, &machine.id).await?;
         Ok(ok(MessageData::new("machine deleted")))
     }
 
-    /// Set a machine `ready` or put it in `maintenance`.
+    /// Set a machine `ready` or put it in `maintenance` (its owner or an admin).
     #[oai(path = "/machines/:id/status", method = "put")]
     async fn set_status(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: WriterAuth,
         id: Path<String>,
         body: JsonBody<MachineStatusRequest>,
     ) -> ApiResult<MachineView> {
-        if ![status::READY, status::MAINTENANCE].contains(&body.status.as_str()) {
-            return Err(ApiError::bad_request("status: must be ready or maintenance"));
-        }
-        let machine = load(&state, &id).await?;
+        validate::one_of("status", &body.status, &[status::READY, status::MAINTENANCE])?;
+        let machine = load_owned(&state, &id, &auth.0).await?;
         not_in_use(&machine)?;
-        let mut row = machine.into_active_model();
-        row.status = Set(body.0.status);
-        Ok(ok(machines::save(&state.db, row).await?.into()))
+        machines::set_status(&state.db, &machine.id, &body.status).await?;
+        Ok(ok(load(&state, &machine.id).await?.into()))
     }
 
-    /// Check a machine again: connect, verify the host key, refresh its facts.
+    /// Check a machine again (its owner or an admin): connect, verify the
+    /// host key, refresh its facts.
     #[oai(path = "/machines/:id/check", method = "post")]
-    async fn check(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<RunSummary> {
-        let machine = load(&state, &id).await?;
+    async fn check(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<RunSummary> {
+        let machine = load_owned(&state, &id, &auth.0).await?;
         Ok(ok(start_check(&state, &machine, &auth.0).await?))
     }
 }

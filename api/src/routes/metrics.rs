@@ -1,22 +1,57 @@
-//! `/metrics` in Prometheus text format. Figures are read from the database at
-//! scrape time, so they cover every worker process, not just this one.
+//! `/metrics` in Prometheus text format. Figures are read from the database,
+//! so they cover every worker process, not just this one; the aggregate is
+//! computed at most once per [`CACHE_FOR`], however often it is scraped.
+//! With `TAICHU_METRICS_TOKEN` set, scrapers present it as a bearer token.
 
 use std::fmt::Write;
+use std::time::{Duration, Instant};
 
 use poem::http::StatusCode;
 use poem::web::Data;
-use poem::{IntoResponse, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use taichu_storage::repositories::{workflow_runs, workflow_steps};
+use tokio::sync::Mutex;
 
 use crate::state::AppState;
+
+/// How long one rendering is served.
+pub const CACHE_FOR: Duration = Duration::from_secs(5);
+
+/// The last rendering and when it was made.
+#[derive(Debug, Default)]
+pub struct MetricsCache(Mutex<Option<(Instant, String)>>);
+
+/// Compares without an early exit, so timing does not reveal the token.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 /// Histogram bounds for step durations, in milliseconds.
 const BUCKETS_MS: [i64; 12] = [5, 10, 25, 50, 100, 250, 500, 1_000, 5_000, 30_000, 120_000, 600_000];
 
 #[handler]
-pub async fn metrics(state: Data<&AppState>) -> Response {
+pub async fn metrics(state: Data<&AppState>, req: &Request) -> Response {
+    if let Some(token) = &state.settings.metrics_token {
+        let presented = req.header("authorization").and_then(|h| h.strip_prefix("Bearer "));
+        if !presented.is_some_and(|p| same(p.as_bytes(), token.expose().as_bytes())) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+    }
+    // Concurrent scrapes wait for one rendering instead of each querying.
+    let mut cache = state.metrics.0.lock().await;
+    if let Some((at, text)) = cache.as_ref()
+        && at.elapsed() < CACHE_FOR
+    {
+        return text
+            .clone()
+            .with_content_type("text/plain; version=0.0.4")
+            .into_response();
+    }
     match render(&state).await {
-        Ok(text) => text.with_content_type("text/plain; version=0.0.4").into_response(),
+        Ok(text) => {
+            *cache = Some((Instant::now(), text.clone()));
+            text.with_content_type("text/plain; version=0.0.4").into_response()
+        }
         Err(err) => {
             tracing::error!(error = %err, "rendering metrics failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()

@@ -5,34 +5,35 @@ use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Enum, Object, OpenApi};
 use taichu_storage::entities::users::Model;
-use taichu_storage::repositories::{
-    tokens,
-    users::{self, UserChanges},
-};
+use taichu_storage::repositories::sessions;
+use taichu_storage::repositories::users::{self, Role as StoredRole, UserChanges};
 use taichu_storage::{PageRequest, db};
 
 use super::ApiTags;
-use crate::auth::{BearerAuth, password};
+use crate::auth::{AdminAuth, BearerAuth, password};
 use crate::envelope::{MessageData, ok};
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 use crate::validate;
 
-/// A role.
+/// A role: `viewer` reads; `user` works on the shared inventory; `admin`
+/// also manages accounts and reads the whole audit trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Deserialize)]
 #[oai(rename_all = "lowercase")]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
     User,
+    Viewer,
 }
 
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => users::ROLE_ADMIN,
-            Role::User => users::ROLE_USER,
+impl From<Role> for StoredRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Admin => StoredRole::Admin,
+            Role::User => StoredRole::User,
+            Role::Viewer => StoredRole::Viewer,
         }
     }
 }
@@ -100,11 +101,10 @@ impl UsersApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        auth: BearerAuth,
+        _auth: AdminAuth,
         page: Query<Option<u64>>,
         limit: Query<Option<u64>>,
     ) -> ApiResult<UserList> {
-        auth.0.require_admin()?;
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
         let found = users::list(&state.db, page).await?;
         Ok(ok(UserList {
@@ -147,13 +147,13 @@ impl UsersApi {
         let user = users::find_for_update(&txn, &id)
             .await?
             .ok_or_else(|| ApiError::not_found("user"))?;
-        let demoting_admin = role == Some(Role::User) && user.role == users::ROLE_ADMIN;
+        let demoting_admin = role.is_some_and(|r| r != Role::Admin) && user.role() == StoredRole::Admin;
         if demoting_admin && users::count_admins(&txn).await? <= 1 {
             return Err(ApiError::conflict("role: cannot demote the last admin"));
         }
         let changes = UserChanges {
             email,
-            role: role.map(Role::as_str),
+            role: role.map(StoredRole::from),
             password_hash: None,
         };
         let user = users::update(&txn, user, changes).await?;
@@ -162,7 +162,7 @@ impl UsersApi {
     }
 
     /// Change a password: your own with the old password, or anyone's as admin.
-    /// All of that user's refresh tokens are revoked.
+    /// Every session of that user ends, access tokens included.
     #[oai(path = "/users/:id/password", method = "put")]
     async fn change_password(
         &self,
@@ -186,7 +186,7 @@ impl UsersApi {
         }
         let hash = password::hash(body.0.new_password).await?;
         let txn = db::begin_write(&state.db).await?;
-        tokens::revoke_user(&txn, &user.id).await?;
+        sessions::revoke_user(&txn, &user.id).await?;
         users::update(
             &txn,
             user,
@@ -202,14 +202,13 @@ impl UsersApi {
 
     /// Delete a user (admin). The last admin cannot be deleted.
     #[oai(path = "/users/:id", method = "delete")]
-    async fn delete(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<MessageData> {
-        auth.0.require_admin()?;
+    async fn delete(&self, state: Data<&AppState>, _auth: AdminAuth, id: Path<String>) -> ApiResult<MessageData> {
         let txn = db::begin_write(&state.db).await?;
         users::lock_admins(&txn).await?;
         let user = users::find_for_update(&txn, &id)
             .await?
             .ok_or_else(|| ApiError::not_found("user"))?;
-        if user.role == users::ROLE_ADMIN && users::count_admins(&txn).await? <= 1 {
+        if user.role() == StoredRole::Admin && users::count_admins(&txn).await? <= 1 {
             return Err(ApiError::conflict("cannot delete the last admin"));
         }
         users::delete(&txn, &user.id).await?;

@@ -12,7 +12,7 @@ use taichu_workflows::canary::{Canary, CanaryInput};
 use taichu_workflows::{StepSpec, WorkflowError};
 
 use super::ApiTags;
-use crate::auth::BearerAuth;
+use crate::auth::{AdminAuth, AuthUser, BearerAuth, WriterAuth};
 use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
@@ -20,6 +20,33 @@ use crate::state::AppState;
 
 /// Log lines returned per request at most.
 const MAX_LOG_LINES: u64 = 1000;
+
+/// How much of a run a caller sees. Logs and errors carry command output
+/// and upstream replies: they are for admins and whoever started the run;
+/// everyone else sees its status and progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunVisibility {
+    Full,
+    Summary,
+}
+
+impl RunVisibility {
+    pub fn for_caller(caller: &AuthUser, run: &workflow_runs::Model) -> Self {
+        if caller.can_manage(run.created_by_id.as_deref()) {
+            Self::Full
+        } else {
+            Self::Summary
+        }
+    }
+
+    /// The run's error, if this caller may read it.
+    pub fn error(self, run: &workflow_runs::Model) -> Option<String> {
+        match self {
+            Self::Full => run.error.clone(),
+            Self::Summary => None,
+        }
+    }
+}
 
 /// A run, without its steps and logs.
 #[derive(Debug, Object)]
@@ -37,7 +64,7 @@ pub struct RunSummary {
     pub progress: i32,
     /// Step executions so far, retries included.
     pub attempts: i32,
-    /// Why the run failed or was cancelled.
+    /// Why the run failed or was cancelled (admins and whoever started it).
     pub error: Option<String>,
     pub cancel_requested: bool,
     pub created_by: Option<String>,
@@ -53,6 +80,12 @@ pub fn plan_of(run: &workflow_runs::Model) -> Vec<StepSpec> {
 
 impl From<&workflow_runs::Model> for RunSummary {
     fn from(m: &workflow_runs::Model) -> Self {
+        Self::of(m, RunVisibility::Full)
+    }
+}
+
+impl RunSummary {
+    pub fn of(m: &workflow_runs::Model, visibility: RunVisibility) -> Self {
         Self {
             id: m.id.clone(),
             kind: m.kind.clone(),
@@ -62,7 +95,7 @@ impl From<&workflow_runs::Model> for RunSummary {
             total_steps: i32::try_from(plan_of(m).len()).unwrap_or(i32::MAX),
             progress: m.progress,
             attempts: m.attempts,
-            error: m.error.clone(),
+            error: visibility.error(m),
             cancel_requested: m.cancel_requested,
             created_by: m.created_by.clone(),
             created_at: m.created_at,
@@ -164,9 +197,17 @@ pub async fn load_run(state: &AppState, id: &str) -> Result<workflow_runs::Model
         .ok_or_else(|| ApiError::not_found("workflow"))
 }
 
-/// The whole log of a run as text, one line per entry (for the seed's task views).
-pub async fn log_text(state: &AppState, run_id: &str) -> Result<String, ApiError> {
-    let (lines, _) = workflow_steps::logs(&state.db, run_id, 0, MAX_LOG_LINES).await?;
+/// The log of a run as text, one line per entry (for the seed's task
+/// views); empty for callers who may not read it.
+pub async fn log_text(
+    state: &AppState,
+    run: &workflow_runs::Model,
+    visibility: RunVisibility,
+) -> Result<String, ApiError> {
+    if visibility == RunVisibility::Summary {
+        return Ok(String::new());
+    }
+    let (lines, _) = workflow_steps::logs(&state.db, &run.id, 0, MAX_LOG_LINES).await?;
     Ok(lines
         .iter()
         .map(|l| format!("[{}] {}", l.level, l.message))
@@ -194,7 +235,7 @@ impl WorkflowsApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         kind: Query<Option<String>>,
         status: Query<Option<String>>,
         subject: Query<Option<String>>,
@@ -209,30 +250,49 @@ impl WorkflowsApi {
         };
         let found = runs::list(&state.db, filter, page).await?;
         Ok(ok(RunList {
-            workflows: found.items.iter().map(Into::into).collect(),
+            workflows: found
+                .items
+                .iter()
+                .map(|run| RunSummary::of(run, RunVisibility::for_caller(&auth.0, run)))
+                .collect(),
             total: found.total,
         }))
     }
 
-    /// A run: steps with attempts, errors and durations, progress, and its log
-    /// from `log_offset` (lines already seen) on.
+    /// A run: steps with attempts and durations, progress, and (for admins
+    /// and whoever started it) errors and its log from `log_offset` on.
     #[oai(path = "/workflows/:id", method = "get")]
     async fn get(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<String>,
         log_offset: Query<Option<u64>>,
         log_limit: Query<Option<u64>>,
     ) -> ApiResult<RunDetail> {
         let run = load_run(&state, &id).await?;
-        let limit = log_limit.0.unwrap_or(200).clamp(1, MAX_LOG_LINES);
-        let (logs, log_total) = workflow_steps::logs(&state.db, &run.id, log_offset.0.unwrap_or(0), limit).await?;
+        let visibility = RunVisibility::for_caller(&auth.0, &run);
+        let (logs, log_total) = match visibility {
+            RunVisibility::Full => {
+                let limit = log_limit.0.unwrap_or(200).clamp(1, MAX_LOG_LINES);
+                workflow_steps::logs(&state.db, &run.id, log_offset.0.unwrap_or(0), limit).await?
+            }
+            RunVisibility::Summary => (Vec::new(), 0),
+        };
         let steps = workflow_steps::list(&state.db, &run.id).await?;
         Ok(ok(RunDetail {
             plan: plan_of(&run).into_iter().map(|s| s.name).collect(),
-            run: (&run).into(),
-            steps: steps.into_iter().map(Into::into).collect(),
+            run: RunSummary::of(&run, visibility),
+            steps: steps
+                .into_iter()
+                .map(|step| {
+                    let mut view = StepAttemptView::from(step);
+                    if visibility == RunVisibility::Summary {
+                        view.error = None;
+                    }
+                    view
+                })
+                .collect(),
             logs: logs.into_iter().map(Into::into).collect(),
             log_total,
         }))
@@ -241,9 +301,9 @@ impl WorkflowsApi {
     /// Cancel a run (admin or whoever started it). A running step is told to
     /// stop; the run ends `cancelled`.
     #[oai(path = "/workflows/:id/cancel", method = "post")]
-    async fn cancel(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<RunSummary> {
+    async fn cancel(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<RunSummary> {
         let run = load_run(&state, &id).await?;
-        if !auth.0.is_admin() && run.created_by.as_deref() != Some(auth.0.username.as_str()) {
+        if !auth.0.can_manage(run.created_by_id.as_deref()) {
             return Err(ApiError::forbidden("only an admin or the run's creator may cancel it"));
         }
         if !runs::status::ACTIVE.contains(&run.status.as_str()) {
@@ -261,10 +321,9 @@ impl WorkflowsApi {
     async fn canary(
         &self,
         state: Data<&AppState>,
-        auth: BearerAuth,
+        auth: AdminAuth,
         body: JsonBody<CanaryRequest>,
     ) -> ApiResult<RunSummary> {
-        auth.0.require_admin()?;
         let input = CanaryInput {
             steps: body.steps,
             step_ms: body.step_ms,
@@ -272,7 +331,7 @@ impl WorkflowsApi {
         };
         let run = state
             .engine
-            .start::<Canary>(None, &input, Some(auth.0.username.clone()))
+            .start::<Canary>(None, &input, Some(&auth.0.starter()))
             .await?;
         Ok(ok((&run).into()))
     }

@@ -19,6 +19,8 @@ pub struct Model {
     pub client_addr: Option<String>,
     pub user_agent: Option<String>,
     pub timestamp: DateTimeUtc,
+    /// `api` (the audit middleware), `client` (`POST /audit`) or `system` (workers).
+    pub source: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

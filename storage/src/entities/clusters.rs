@@ -20,7 +20,12 @@ pub struct Model {
     pub api_server: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub kubeconfig_enc: Option<String>,
+    /// The seed's `created_by`: the creator's username, for display.
     pub created_by: Option<String>,
+    /// The owning user's id: owners, not names, hold rights.
+    pub owner_id: Option<String>,
+    /// Whether an admin allowed `insecure-skip-tls-verify` or plain `http` for this cluster.
+    pub allow_insecure: bool,
     pub last_seen_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -35,6 +35,8 @@ pub struct Model {
     pub cpu_cores: Option<i32>,
     pub memory_bytes: Option<i64>,
     pub cluster_id: Option<String>,
+    /// The owning user's id.
+    pub owner_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

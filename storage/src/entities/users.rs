@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// An account. `role` is `admin` or `user`.
+/// An account. `role` is `admin`, `user` or `viewer`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {

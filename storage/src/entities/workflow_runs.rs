@@ -27,7 +27,10 @@ pub struct Model {
     pub cancel_requested: bool,
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<DateTimeUtc>,
+    /// Username of whoever started the run, for display.
     pub created_by: Option<String>,
+    /// Their user id: rights (logs, cancel) follow the id, not the name.
+    pub created_by_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,

@@ -9,9 +9,32 @@ use sea_orm::{
 use crate::entities::audit_logs::{ActiveModel, Column, Entity, Model};
 use crate::{Page, PageRequest, Result, new_id};
 
+/// Who wrote an audit row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Source {
+    /// The audit middleware, describing a request it saw.
+    #[default]
+    Api,
+    /// A client, through `POST /audit`: its own claim, under its own name.
+    Client,
+    /// Taichu itself (throttling, retention).
+    System,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Client => "client",
+            Source::System => "system",
+        }
+    }
+}
+
 /// An audit row to record.
 #[derive(Debug, Clone, Default)]
 pub struct NewAudit {
+    pub source: Source,
     pub user_id: Option<String>,
     pub username: Option<String>,
     pub action: String,
@@ -40,6 +63,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewAudit) -> Result<Model> {
         client_addr: Set(new.client_addr),
         user_agent: Set(new.user_agent),
         timestamp: Set(Utc::now()),
+        source: Set(new.source.as_str().to_owned()),
     };
     Ok(row.insert(db).await?)
 }

@@ -1,7 +1,7 @@
 //! Registered clusters.
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     Set,
@@ -10,7 +10,7 @@ use sea_orm::{
 use crate::entities::clusters::{ActiveModel, Column, Entity, Model};
 use crate::entities::machines;
 use crate::error::conflict_on_unique;
-use crate::{Page, PageRequest, Result, new_id};
+use crate::{Page, PageRequest, Result};
 
 /// Cluster statuses as stored (the seed's words).
 pub mod status {
@@ -23,9 +23,10 @@ pub mod status {
     pub const DELETING: &str = "deleting";
 }
 
-/// A cluster to register.
+/// A cluster to register; a kubeconfig, when given, is already sealed for row `id`.
 #[derive(Debug, Clone, Default)]
 pub struct NewCluster {
+    pub id: String,
     pub name: String,
     pub description: Option<String>,
     pub provider: Option<String>,
@@ -33,12 +34,16 @@ pub struct NewCluster {
     pub version: Option<String>,
     pub node_count: i32,
     pub created_by: Option<String>,
+    pub owner_id: Option<String>,
+    pub allow_insecure: bool,
+    pub kubeconfig_enc: Option<String>,
+    pub api_server: Option<String>,
 }
 
 pub async fn create(db: &impl ConnectionTrait, new: NewCluster) -> Result<Model> {
     let now = Utc::now();
     let row = ActiveModel {
-        id: Set(new_id()),
+        id: Set(new.id),
         name: Set(new.name),
         description: Set(new.description),
         provider: Set(new.provider),
@@ -47,9 +52,11 @@ pub async fn create(db: &impl ConnectionTrait, new: NewCluster) -> Result<Model>
         node_count: Set(new.node_count),
         status: Set(status::PENDING.to_owned()),
         status_message: Set(None),
-        api_server: Set(None),
-        kubeconfig_enc: Set(None),
+        api_server: Set(new.api_server),
+        kubeconfig_enc: Set(new.kubeconfig_enc),
         created_by: Set(new.created_by),
+        owner_id: Set(new.owner_id),
+        allow_insecure: Set(new.allow_insecure),
         last_seen_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -66,8 +73,22 @@ pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> 
 pub struct ClusterFilter {
     pub status: Option<String>,
     pub provider: Option<String>,
-    /// Part of the name.
+    /// Part of the name, taken literally (`%` and `_` match themselves).
     pub search: Option<String>,
+}
+
+/// `%text%` with LIKE's wildcards escaped, so user text matches only itself.
+fn contains_literally(text: &str) -> LikeExpr {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    LikeExpr::new(pattern).escape('\\')
 }
 
 /// Oldest first.
@@ -80,7 +101,7 @@ pub async fn list(db: &impl ConnectionTrait, filter: ClusterFilter, page: PageRe
         cond = cond.add(Column::Provider.eq(v));
     }
     if let Some(v) = filter.search {
-        cond = cond.add(Column::Name.contains(v));
+        cond = cond.add(Expr::col(Column::Name).like(contains_literally(&v)));
     }
     let paginator = Entity::find()
         .filter(cond)
@@ -112,22 +133,57 @@ pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<bool> {
     Ok(Entity::delete_by_id(id.to_owned()).exec(db).await?.rows_affected > 0)
 }
 
-/// Saves a changed row, stamping `updated_at`.
-pub async fn save(db: &impl ConnectionTrait, mut row: ActiveModel) -> Result<Model> {
-    row.updated_at = Set(Utc::now());
-    row.update(db).await.map_err(|e| conflict_on_unique(e, "cluster name"))
+/// Records a finished import: the version and node count read from the cluster.
+pub async fn record_import(
+    db: &impl ConnectionTrait,
+    id: &str,
+    version: Option<String>,
+    node_count: i32,
+) -> Result<()> {
+    let now = Utc::now();
+    Entity::update_many()
+        .col_expr(Column::Version, Expr::value(version))
+        .col_expr(Column::NodeCount, Expr::value(node_count))
+        .col_expr(Column::Status, Expr::value(status::HEALTHY))
+        .col_expr(Column::StatusMessage, Expr::value("imported"))
+        .col_expr(Column::LastSeenAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
-/// Registers a cluster being imported: its encrypted kubeconfig and API server.
-pub async fn create_imported(
+/// Records a health check that reached the cluster.
+pub async fn record_health(
     db: &impl ConnectionTrait,
-    new: NewCluster,
-    kubeconfig_enc: String,
-    api_server: String,
-) -> Result<Model> {
-    let created = create(db, new).await?;
-    let mut row: ActiveModel = created.into();
-    row.kubeconfig_enc = Set(Some(kubeconfig_enc));
-    row.api_server = Set(Some(api_server));
-    save(db, row).await
+    id: &str,
+    healthy: bool,
+    message: &str,
+    node_count: i32,
+) -> Result<()> {
+    let now = Utc::now();
+    let to = if healthy { status::HEALTHY } else { status::UNHEALTHY };
+    Entity::update_many()
+        .col_expr(Column::Status, Expr::value(to))
+        .col_expr(Column::StatusMessage, Expr::value(message))
+        .col_expr(Column::NodeCount, Expr::value(node_count))
+        .col_expr(Column::LastSeenAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records that the cluster did not answer, and why.
+pub async fn mark_unreachable(db: &impl ConnectionTrait, id: &str, reason: &str) -> Result<()> {
+    Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status::UNREACHABLE))
+        .col_expr(Column::StatusMessage, Expr::value(reason))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -4,7 +4,7 @@ pub mod audit;
 pub mod clusters;
 pub mod machines;
 pub mod scheduler;
-pub mod tokens;
+pub mod sessions;
 pub mod users;
 pub mod workflow_runs;
 pub mod workflow_steps;

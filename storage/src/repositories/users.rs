@@ -1,6 +1,10 @@
 //! Accounts.
 
+use std::fmt;
+use std::str::FromStr;
+
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
@@ -10,9 +14,49 @@ use crate::entities::users::{self, ActiveModel, Column, Entity, Model};
 use crate::error::conflict_on_unique;
 use crate::{Page, PageRequest, Result, new_id};
 
-/// Role names as stored.
-pub const ROLE_ADMIN: &str = "admin";
-pub const ROLE_USER: &str = "user";
+/// What an account may do: `viewer` reads, `user` works on the shared
+/// inventory (the seed's role), `admin` also manages accounts and the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    User,
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::User => "user",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "user" => Ok(Role::User),
+            "viewer" => Ok(Role::Viewer),
+            other => Err(format!("unknown role {other:?}: admin, user or viewer")),
+        }
+    }
+}
+
+impl Model {
+    /// The account's role; an unknown word grants the least (viewer).
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Viewer)
+    }
+}
 
 /// Fields of a new account; the password is already hashed.
 #[derive(Debug, Clone)]
@@ -20,7 +64,7 @@ pub struct NewUser {
     pub username: String,
     pub email: Option<String>,
     pub password_hash: String,
-    pub role: &'static str,
+    pub role: Role,
 }
 
 /// Inserts an account; a taken username is [`crate::StorageError::Conflict`].
@@ -31,7 +75,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<Model> {
         username: Set(new.username),
         email: Set(new.email),
         password_hash: Set(new.password_hash),
-        role: Set(new.role.to_owned()),
+        role: Set(new.role.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -42,8 +86,13 @@ pub async fn find_by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<Mo
     Ok(Entity::find_by_id(id.to_owned()).one(db).await?)
 }
 
+/// The account named `username`, whatever the case of either.
 pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<Model>> {
-    Ok(Entity::find().filter(Column::Username.eq(username)).one(db).await?)
+    let lowered = Expr::expr(Func::lower(Expr::col(Column::Username)));
+    Ok(Entity::find()
+        .filter(lowered.eq(username.to_lowercase()))
+        .one(db)
+        .await?)
 }
 
 /// Accounts ordered by creation, oldest first.
@@ -56,7 +105,10 @@ pub async fn list(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<M
 
 /// Number of accounts with the admin role.
 pub async fn count_admins(db: &impl ConnectionTrait) -> Result<u64> {
-    Ok(Entity::find().filter(Column::Role.eq(ROLE_ADMIN)).count(db).await?)
+    Ok(Entity::find()
+        .filter(Column::Role.eq(Role::Admin.as_str()))
+        .count(db)
+        .await?)
 }
 
 /// Locks the admins' rows until the transaction ends, in id order. Every
@@ -68,7 +120,7 @@ pub async fn lock_admins(db: &impl ConnectionTrait) -> Result<()> {
     Entity::find()
         .select_only()
         .column(Column::Id)
-        .filter(Column::Role.eq(ROLE_ADMIN))
+        .filter(Column::Role.eq(Role::Admin.as_str()))
         .order_by_asc(Column::Id)
         .lock_exclusive()
         .into_tuple::<String>()
@@ -86,7 +138,7 @@ pub async fn find_for_update(db: &impl ConnectionTrait, id: &str) -> Result<Opti
 #[derive(Debug, Clone, Default)]
 pub struct UserChanges {
     pub email: Option<Option<String>>,
-    pub role: Option<&'static str>,
+    pub role: Option<Role>,
     pub password_hash: Option<String>,
 }
 
@@ -97,7 +149,7 @@ pub async fn update(db: &impl ConnectionTrait, user: Model, changes: UserChanges
         row.email = Set(email);
     }
     if let Some(role) = changes.role {
-        row.role = Set(role.to_owned());
+        row.role = Set(role.as_str().to_owned());
     }
     if let Some(hash) = changes.password_hash {
         row.password_hash = Set(hash);

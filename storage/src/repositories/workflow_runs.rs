@@ -34,7 +34,10 @@ pub struct NewRun {
     pub input: String,
     pub state: String,
     pub plan: String,
+    /// Username of whoever started the run, for display.
     pub created_by: Option<String>,
+    /// Their user id, which rights follow.
+    pub created_by_id: Option<String>,
 }
 
 pub async fn insert(db: &impl ConnectionTrait, new: NewRun) -> Result<Model> {
@@ -56,6 +59,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewRun) -> Result<Model> {
         lease_owner: Set(None),
         lease_expires_at: Set(None),
         created_by: Set(new.created_by),
+        created_by_id: Set(new.created_by_id),
         created_at: Set(now),
         started_at: Set(None),
         updated_at: Set(now),

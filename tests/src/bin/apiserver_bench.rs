@@ -45,9 +45,12 @@ fn proc_kib(pid: &str, field: &str) -> anyhow::Result<u64> {
 /// Runs one adapter read in this process and prints how far resident memory
 /// rose above where it stood once the client was built.
 async fn probe(mode: &str, kubeconfig: &std::path::Path) -> anyhow::Result<()> {
-    let client = taichu_workflows::kube::client(&std::fs::read_to_string(kubeconfig)?, Duration::from_secs(120))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let client = taichu_workflows::kube::connect(
+        &std::fs::read_to_string(kubeconfig)?,
+        &taichu_workflows::kube::ConnectOptions::new(Duration::from_secs(120)),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     client.apiserver_version().await?;
     let before = proc_kib("self", "VmRSS:")?;
     let objects = match mode {
@@ -157,9 +160,12 @@ async fn main() -> anyhow::Result<()> {
     let server_rss = proc_kib(&pid, "VmRSS:")?;
 
     let kubeconfig = std::fs::read_to_string(&kubeconfig_path)?;
-    let client = taichu_workflows::kube::client(&kubeconfig, Duration::from_secs(60))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let client = taichu_workflows::kube::connect(
+        &kubeconfig,
+        &taichu_workflows::kube::ConnectOptions::new(Duration::from_secs(60)),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let pods: Api<Pod> = Api::all(client.clone());
     let mut version = Vec::new();
     let mut get = Vec::new();

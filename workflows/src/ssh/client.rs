@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use russh::client::{self, Handle};
-use russh::keys::{HashAlg, PrivateKeyWithHashAlg, decode_secret_key};
+use russh::keys::{HashAlg, PrivateKeyWithHashAlg};
 use russh::{ChannelMsg, Disconnect};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use super::command::RemoteCommand;
+use crate::egress::{EgressError, NetworkPolicy};
 use crate::error::StepError;
+use crate::upstream::tidy;
 
 /// How to log in.
 #[derive(Clone)]
@@ -63,6 +65,8 @@ pub enum SshError {
     Protocol(String),
     #[error("local i/o: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Egress(#[from] EgressError),
 }
 
 impl From<SshError> for StepError {
@@ -71,9 +75,11 @@ impl From<SshError> for StepError {
             SshError::Connect(_) | SshError::Timeout(_) | SshError::Protocol(_) | SshError::Io(_) => {
                 StepError::Transient(err.to_string())
             }
-            SshError::Auth(_) | SshError::HostKeyMismatch { .. } | SshError::BadKey(_) | SshError::Command(_) => {
-                StepError::Permanent(err.to_string())
-            }
+            SshError::Auth(_)
+            | SshError::HostKeyMismatch { .. }
+            | SshError::BadKey(_)
+            | SshError::Command(_)
+            | SshError::Egress(_) => StepError::Permanent(err.to_string()),
         }
     }
 }
@@ -154,8 +160,23 @@ fn protocol(err: russh::Error) -> SshError {
 }
 
 impl SshSession {
-    /// Connects, checks or pins the host key, and logs in.
-    pub async fn connect(target: &SshTarget) -> Result<Self, SshError> {
+    /// Connects (to an address the network policy allows), checks or pins
+    /// the host key, and logs in.
+    pub async fn connect(target: &SshTarget, policy: &NetworkPolicy) -> Result<Self, SshError> {
+        let addr = policy.resolve(&target.host, target.port).await?;
+        // Decoded before connecting: a key's derivation takes its own time.
+        let key = match &target.auth {
+            SshAuth::Key { pem, passphrase } => Some(
+                super::keys::decode(pem, passphrase.as_deref())
+                    .await
+                    .map_err(SshError::BadKey)?,
+            ),
+            SshAuth::Password(_) => None,
+        };
+        let password = match &target.auth {
+            SshAuth::Password(password) => password.as_str(),
+            SshAuth::Key { .. } => "",
+        };
         let config = Arc::new(client::Config {
             inactivity_timeout: Some(Duration::from_secs(300)),
             keepalive_interval: Some(Duration::from_secs(15)),
@@ -167,8 +188,8 @@ impl SshSession {
             expected: target.host_key.clone(),
             seen: seen.clone(),
         };
-        let address = format!("{}:{}", target.host, target.port);
-        let connecting = client::connect(config, (target.host.as_str(), target.port), handler);
+        let address = addr.to_string();
+        let connecting = client::connect(config, addr, handler);
         let result = tokio::time::timeout(target.connect_timeout, connecting)
             .await
             .map_err(|_| SshError::Timeout(target.connect_timeout))?;
@@ -186,15 +207,8 @@ impl SshSession {
         };
         let fingerprint = seen.lock().ok().and_then(|s| s.clone()).unwrap_or_default();
         let login = async {
-            let ok = match &target.auth {
-                SshAuth::Password(password) => handle
-                    .authenticate_password(&target.username, password)
-                    .await
-                    .map_err(protocol)?
-                    .success(),
-                SshAuth::Key { pem, passphrase } => {
-                    let key =
-                        decode_secret_key(pem, passphrase.as_deref()).map_err(|e| SshError::BadKey(e.to_string()))?;
+            let ok = match key {
+                Some(key) => {
                     let hash = handle.best_supported_rsa_hash().await.map_err(protocol)?.flatten();
                     let key = PrivateKeyWithHashAlg::new(Arc::new(key), hash);
                     handle
@@ -203,6 +217,11 @@ impl SshSession {
                         .map_err(protocol)?
                         .success()
                 }
+                None => handle
+                    .authenticate_password(&target.username, password)
+                    .await
+                    .map_err(protocol)?
+                    .success(),
             };
             if ok {
                 Ok(())
@@ -312,7 +331,7 @@ impl SshSession {
                 Some(0) => Ok(written),
                 other => Err(SshError::Protocol(format!(
                     "remote transfer failed (exit {other:?}): {}",
-                    String::from_utf8_lossy(&stderr).trim()
+                    tidy(&String::from_utf8_lossy(&stderr))
                 ))),
             }
         };

@@ -1,16 +1,22 @@
-//! The Kubernetes adapter: a client per cluster from its kubeconfig, with
-//! timeouts, and the reads the workflows need. Errors are classified for the
-//! engine: refused credentials are permanent, an unreachable server transient.
+//! The Kubernetes adapter: a client per cluster from its kubeconfig (after
+//! the kubeconfig policy and the network policy), with timeouts and bounded
+//! replies, and the reads the workflows and live views need. Lists are read a
+//! page at a time and capped, so a hostile or huge cluster cannot make us
+//! read forever.
+
+mod client;
+mod error;
+pub mod kubeconfig;
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::api::ListParams;
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Api, Client, Config};
+use kube::config::Kubeconfig;
+use kube::{Api, Client};
 
-use crate::error::StepError;
+pub use self::client::{ConnectOptions, MAX_REPLY_BYTES, client_for, connect};
+pub use self::error::{KubeError, classify};
 
 /// What a kubeconfig says before anything is contacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +25,10 @@ pub struct KubeconfigSummary {
     pub server: String,
 }
 
-/// Parses and checks a kubeconfig: YAML, a current context, a cluster with a server.
-pub fn inspect(yaml: &str) -> Result<KubeconfigSummary, String> {
+/// Parses and checks a kubeconfig: the policy, a current context, a cluster
+/// with a server. The error names the field.
+pub fn inspect(yaml: &str, allow_insecure: bool) -> Result<KubeconfigSummary, String> {
+    kubeconfig::check(yaml, allow_insecure).map_err(|e| e.to_string())?;
     let config = Kubeconfig::from_yaml(yaml).map_err(|e| format!("not a kubeconfig: {e}"))?;
     let context_name = config.current_context.clone().ok_or("no current-context")?;
     let context = config
@@ -39,75 +47,13 @@ pub fn inspect(yaml: &str) -> Result<KubeconfigSummary, String> {
     Ok(KubeconfigSummary { server })
 }
 
-/// A client for the cluster `yaml` describes, with connect and read timeouts.
-pub async fn client(yaml: &str, timeout: Duration) -> Result<Client, StepError> {
-    let kubeconfig = Kubeconfig::from_yaml(yaml).map_err(|e| StepError::permanent(format!("not a kubeconfig: {e}")))?;
-    let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .map_err(|e| StepError::permanent(format!("unusable kubeconfig: {e}")))?;
-    config.connect_timeout = Some(timeout);
-    config.read_timeout = Some(timeout);
-    config.write_timeout = Some(timeout);
-    Client::try_from(config).map_err(|e| StepError::permanent(format!("cannot build a client: {e}")))
-}
-
-/// An error and every cause under it. io::Error's `source()` skips the error
-/// it wraps (where rustls puts its own), so a wrapped error is the next cause.
-fn chain<'a>(err: &'a (dyn std::error::Error + 'static)) -> Vec<&'a (dyn std::error::Error + 'static)> {
-    let mut out = Vec::new();
-    let mut next = Some(err);
-    while let Some(cause) = next {
-        out.push(cause);
-        next = match cause.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => cause.source(),
-        };
-    }
-    out
-}
-
-/// Maps a kube error to the engine's classes.
-pub fn classify(err: kube::Error) -> StepError {
-    match &err {
-        kube::Error::Api(status) if status.code == 401 || status.code == 403 => StepError::permanent(format!(
-            "the API server refused the credentials ({}): {}",
-            status.code, status.message
-        )),
-        kube::Error::Api(status) if status.code >= 500 => {
-            StepError::transient(format!("API server error: {}", status.message))
-        }
-        kube::Error::Api(status) => {
-            StepError::permanent(format!("API server answered {}: {}", status.code, status.message))
-        }
-        _ => {
-            let causes = chain(&err);
-            // hyper's own text ("client error (SendRequest)") hides the reason,
-            // which sits deep in the chain: say all of it.
-            let mut reason: Vec<String> = Vec::new();
-            for text in causes.iter().map(ToString::to_string) {
-                if !reason.iter().any(|r| r.contains(&text)) {
-                    reason.push(text);
-                }
-            }
-            let reason = reason.join(": ");
-            // A TLS failure (an untrusted certificate, a refused handshake)
-            // comes back the same on every attempt: no retry.
-            if causes.iter().any(|c| c.is::<rustls::Error>()) {
-                StepError::permanent(format!("TLS with the API server failed: {reason}"))
-            } else {
-                StepError::transient(format!("cannot reach the API server: {reason}"))
-            }
-        }
-    }
-}
-
 /// The server's version, e.g. `v1.33.1`.
-pub async fn version(client: &Client) -> Result<String, StepError> {
+pub async fn version(client: &Client) -> Result<String, KubeError> {
     Ok(client.apiserver_version().await.map_err(classify)?.git_version)
 }
 
 /// Nodes and namespace names.
-pub async fn inventory(client: &Client) -> Result<(Vec<Node>, Vec<String>), StepError> {
+pub async fn inventory(client: &Client) -> Result<(Vec<Node>, Vec<String>), KubeError> {
     let nodes = nodes(client).await?;
     let mut namespaces = Vec::new();
     for_each(&Api::<Namespace>::all(client.clone()), |n| {
@@ -125,25 +71,38 @@ pub fn install_crypto_provider() {
 /// Objects per list request: a large cluster is read a page at a time, so
 /// memory follows the page, not the cluster.
 pub const PAGE: u32 = 500;
+/// Pages read from one list at most (half a million objects): a server that
+/// keeps handing out continue tokens is not followed forever.
+pub const MAX_PAGES: usize = 1000;
 
 /// Hands every object of `api`'s list to `visit`, a page at a time.
-pub async fn for_each<K>(api: &Api<K>, mut visit: impl FnMut(K)) -> Result<(), StepError>
+pub async fn for_each<K>(api: &Api<K>, mut visit: impl FnMut(K)) -> Result<(), KubeError>
 where
     K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
     let mut params = ListParams::default().limit(PAGE);
-    loop {
+    for _ in 0..MAX_PAGES {
         let page = api.list(&params).await.map_err(classify)?;
         page.items.into_iter().for_each(&mut visit);
         match page.metadata.continue_ {
-            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            Some(token) if !token.is_empty() => {
+                if params.continue_token.as_deref() == Some(token.as_str()) {
+                    return Err(KubeError::Limit(
+                        "the API server handed back the same continue token; stopped".into(),
+                    ));
+                }
+                params = params.continue_token(&token);
+            }
             _ => return Ok(()),
         }
     }
+    Err(KubeError::Limit(format!(
+        "the API server kept paging past {MAX_PAGES} pages of {PAGE}; stopped"
+    )))
 }
 
 /// Every object of a list across all namespaces (or cluster-scoped), read in pages.
-pub async fn list_all<K>(client: &Client) -> Result<Vec<K>, StepError>
+pub async fn list_all<K>(client: &Client) -> Result<Vec<K>, KubeError>
 where
     K: ::kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
     K::DynamicType: Default,
@@ -154,12 +113,12 @@ where
 }
 
 /// Every Node.
-pub async fn nodes(client: &Client) -> Result<Vec<Node>, StepError> {
+pub async fn nodes(client: &Client) -> Result<Vec<Node>, KubeError> {
     list_all(client).await
 }
 
 /// How many pods each node runs; pods are counted page by page, never held.
-pub async fn pods_per_node(client: &Client) -> Result<HashMap<String, u32>, StepError> {
+pub async fn pods_per_node(client: &Client) -> Result<HashMap<String, u32>, KubeError> {
     let mut counts = HashMap::new();
     for_each(&Api::<Pod>::all(client.clone()), |pod| {
         if let Some(node) = pod.spec.and_then(|s| s.node_name) {
