@@ -15,6 +15,10 @@ use crate::redis::RedisServer;
 pub const JWT_SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 /// Password of the default admin in test servers.
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// Master key every test server gets, so a test can seal a value exactly as
+/// the server does (to plant hostile rows, as an attacker with database
+/// access would).
+pub const SECRET_KEY: &str = "5ec2e7000000000000000000000000000000000000000000000000000000a11c";
 
 /// The `taichu` program built for these tests: `target/<profile>/taichu-e2e`,
 /// beside the `deps/` folder the test executable runs from.
@@ -33,6 +37,7 @@ pub fn taichu_bin() -> PathBuf {
 /// A running server. Killed, and its database dropped, on drop.
 #[derive(Debug)]
 pub struct TestApp {
+    command: String,
     /// `http://127.0.0.1:PORT`
     pub base: String,
     pub client: reqwest::Client,
@@ -54,21 +59,43 @@ pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
     spawn("serve", env)
 }
 
-/// Starts `taichu <command>` (serve or api) and waits until it listens.
-/// With `TAICHU_TEST_DATABASE=postgres` it gets a fresh PostgreSQL database
-/// and, since the queue then cannot live in SQLite, a throwaway redis-server.
-pub fn spawn(command: &str, env: &[(&str, &str)]) -> TestApp {
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let mut all: Vec<(String, String)> = vec![
-        ("TAICHU_DATA_DIR".into(), data_dir.path().display().to_string()),
+/// The environment every test process starts from.
+fn base_env(data_dir: &Path) -> Vec<(String, String)> {
+    vec![
+        ("TAICHU_DATA_DIR".into(), data_dir.display().to_string()),
         ("TAICHU_JWT_SECRET".into(), JWT_SECRET.into()),
+        ("TAICHU_SECRET_KEY".into(), SECRET_KEY.into()),
         ("TAICHU_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
         ("RUST_LOG".into(), "warn".into()),
         // Tests log in and register far more often than people; the
         // throttling tests set their own limits.
         ("TAICHU_LOGIN_ATTEMPTS_PER_MINUTE".into(), "100000".into()),
         ("TAICHU_REGISTRATIONS_PER_HOUR".into(), "100000".into()),
-    ];
+    ]
+}
+
+/// `base` with `env` applied: later entries win, an empty value unsets.
+fn with_env(mut base: Vec<(String, String)>, env: &[(&str, &str)]) -> Vec<(String, String)> {
+    for (k, v) in env {
+        base.retain(|(key, _)| key != k);
+        if !v.is_empty() {
+            base.push(((*k).to_owned(), (*v).to_owned()));
+        }
+    }
+    base
+}
+
+/// Starts `taichu <command>` (serve or api) on a free loopback port.
+pub fn spawn(command: &str, env: &[(&str, &str)]) -> TestApp {
+    spawn_listening(command, "127.0.0.1:0", env)
+}
+
+/// Starts `taichu <command>` on `listen` and waits until it listens.
+/// With `TAICHU_TEST_DATABASE=postgres` it gets a fresh PostgreSQL database
+/// and, since the queue then cannot live in SQLite, a throwaway redis-server.
+pub fn spawn_listening(command: &str, listen: &str, env: &[(&str, &str)]) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut all = base_env(data_dir.path());
     let (database, redis) = match std::env::var("TAICHU_TEST_DATABASE").as_deref() {
         Ok("postgres") => {
             let db = TempDatabase::create().expect("PostgreSQL test database");
@@ -79,17 +106,13 @@ pub fn spawn(command: &str, env: &[(&str, &str)]) -> TestApp {
         }
         _ => (None, None),
     };
-    // Later entries win; an empty value means "leave this variable unset".
-    for (k, v) in env {
-        all.retain(|(key, _)| key != k);
-        if !v.is_empty() {
-            all.push(((*k).to_owned(), (*v).to_owned()));
-        }
-    }
+    let all = with_env(all, env);
     let log = data_dir.path().join("taichu.log");
-    let args = [command, "--listen", "127.0.0.1:0"];
+    let args = [command, "--listen", listen];
     let (child, addr) = start_process(&args, &all, &log, "taichu listening on socket://");
+    let addr = addr.replace("0.0.0.0", "127.0.0.1");
     TestApp {
+        command: command.to_owned(),
         base: format!("http://{addr}"),
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -101,6 +124,36 @@ pub fn spawn(command: &str, env: &[(&str, &str)]) -> TestApp {
         _database: database,
         _redis: redis,
     }
+}
+
+/// Runs `taichu <args>` on `data_dir` (SQLite) with the test environment
+/// plus `env`, for a process expected to exit (a refused start-up); returns
+/// its exit code, or `None` if it was still running after `within`, and its log.
+pub fn run_to_exit(data_dir: &Path, args: &[&str], env: &[(&str, &str)], within: Duration) -> (Option<i32>, String) {
+    let all = with_env(base_env(data_dir), env);
+    let log = data_dir.join("exit.log");
+    let mut child = Command::new(taichu_bin())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(all.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start taichu");
+    let deadline = std::time::Instant::now() + within;
+    let code = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break status.code();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (code, std::fs::read_to_string(&log).unwrap_or_default())
 }
 
 /// Starts the taichu program with exactly `env`, logging to `log`, and waits
@@ -198,6 +251,24 @@ impl TestApp {
         let log = self.data_dir.path().join(format!("{name}.log"));
         let (child, _) = start_process(&["worker"], &all, &log, "taichu worker ready");
         WorkerProcess { child, log }
+    }
+
+    /// The server process id (to read its memory in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops the server (SIGKILL) and starts it again on the same data dir,
+    /// database and queue, with `env` applied; the address may change.
+    pub fn restart(&mut self, env: &[(&str, &str)]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.env = with_env(std::mem::take(&mut self.env), env);
+        let log = self.data_dir.path().join("taichu.log");
+        let args = [self.command.as_str(), "--listen", "127.0.0.1:0"];
+        let (child, addr) = start_process(&args, &self.env, &log, "taichu listening on socket://");
+        self.child = child;
+        self.base = format!("http://{addr}");
     }
 
     /// The environment variable `key` this server was started with.

@@ -4,6 +4,8 @@
 pub mod apiserver;
 pub mod app;
 pub mod engine;
+pub mod keys;
+pub mod plant;
 pub mod postgres;
 pub mod redis;
 pub mod sshd;

@@ -163,7 +163,7 @@ impl SshHost {
             "Port {port}\nListenAddress {ip}\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
              AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPasswordAuthentication yes\n\
              KbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin no\nAllowUsers {TEST_USER}\n\
-             MaxStartups 100\nLogLevel ERROR\n",
+             MaxStartups 100\nLogLevel INFO\n",
             port = self.port,
             ip = self.ip
         );
@@ -234,6 +234,12 @@ impl SshHost {
         keys.push_str(&public);
         std::fs::write(&authorized, keys).expect("authorized_keys");
         std::fs::read_to_string(&path).expect("private key")
+    }
+
+    /// What sshd logged so far: connections and every password or key
+    /// login, accepted or failed (tests read who tried what).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
     }
 
     /// A scratch directory the test account can write to.

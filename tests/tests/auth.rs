@@ -1,96 +1,9 @@
-//! Seed section 认证接口 and the token rules every protected route obeys.
+//! Seed section 认证接口: login, tokens, refresh rotation, logout, the development token. (Every route against bad tokens: authz.rs.)
 
-use chrono::Utc;
 use reqwest::Method;
 use serde_json::{Value, json};
 use taichu_tests::app::ADMIN_PASSWORD;
-use taichu_tests::{TestApp, spawn_app, spawn_app_with};
-
-/// Every operation in the served spec that declares bearer security.
-async fn protected_operations(app: &TestApp) -> Vec<(Method, String)> {
-    let spec: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .expect("spec")
-        .json()
-        .await
-        .expect("json");
-    let mut ops = Vec::new();
-    for (path, item) in spec["paths"].as_object().expect("paths") {
-        for (method, op) in item.as_object().expect("ops") {
-            if op
-                .get("security")
-                .and_then(Value::as_array)
-                .is_some_and(|s| !s.is_empty())
-            {
-                // Path parameters get a well-formed id that exists nowhere.
-                let concrete: String = path
-                    .split('/')
-                    .map(|seg| {
-                        if seg.starts_with('{') {
-                            "0193a9f6-0000-7000-8000-00000000abcd"
-                        } else {
-                            seg
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("/");
-                ops.push((method.to_uppercase().parse().expect("method"), concrete));
-            }
-        }
-    }
-    assert!(
-        ops.len() >= 10,
-        "expected the protected routes in the spec, found {}",
-        ops.len()
-    );
-    ops
-}
-
-#[tokio::test]
-async fn every_protected_route_rejects_missing_malformed_expired_and_revoked_tokens() {
-    let app = spawn_app().await;
-    let admin_id = app.login("admin", ADMIN_PASSWORD).await.data()["user"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let now = Utc::now().timestamp();
-    let expired = app.craft_token(&json!({
-        "sub": admin_id, "username": "admin", "role": "admin", "jti": uuid::Uuid::new_v4().to_string(),
-        "sid": uuid::Uuid::new_v4().to_string(), "iat": now - 7200, "exp": now - 3600
-    }));
-    let revoked = app.admin_token().await;
-    app.request(Method::POST, "/auth/logout", Some(&revoked), None)
-        .await
-        .data();
-    let foreign = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &json!({"sub": admin_id, "username": "admin", "role": "admin", "jti": "x", "sid": "y", "iat": now, "exp": now + 600}),
-        &jsonwebtoken::EncodingKey::from_secret(b"some-other-secret-that-is-long-enough!!"),
-    )
-    .expect("sign");
-
-    for (method, path) in protected_operations(&app).await {
-        let body = (method != Method::GET).then(|| json!({}));
-        let missing = app.request(method.clone(), &path, None, body.clone()).await;
-        missing.error(401);
-        for (label, token) in [
-            ("malformed", "not-a-jwt"),
-            ("expired", &expired),
-            ("revoked", &revoked),
-            ("foreign", &foreign),
-        ] {
-            let reply = app.request(method.clone(), &path, Some(token), body.clone()).await;
-            assert_eq!(reply.status, 401, "{label} token on {method} {path}: {}", reply.body);
-            reply.error(401);
-        }
-    }
-    let expired_reply = app.get("/auth/profile", &expired).await;
-    assert_eq!(expired_reply.error(401), "token expired");
-    assert_eq!(app.get("/auth/profile", &revoked).await.error(401), "token revoked");
-}
+use taichu_tests::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn login_profile_and_wrong_password() {

@@ -99,3 +99,23 @@ impl crate::ssh::LineSink for StepContext {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_is_cut_once_with_one_notice() {
+        let budget = OutputBudget::default();
+        let line = "x".repeat(100);
+        let logged = (0..MAX_OUTPUT_LINES).filter(|_| budget.take(&line) == Ok(true)).count();
+        assert_eq!(logged, MAX_OUTPUT_LINES);
+        assert_eq!(budget.take(&line), Err(()), "one notice when the budget runs out");
+        assert_eq!(budget.take(&line), Ok(false), "then silence");
+
+        let bytes = OutputBudget::default();
+        let big = "y".repeat(MAX_OUTPUT_BYTES / 2 + 1);
+        assert_eq!(bytes.take(&big), Ok(true));
+        assert_eq!(bytes.take(&big), Err(()), "bytes count too");
+    }
+}

@@ -27,6 +27,48 @@ pub struct Shared {
     /// The bearer token that authenticates; `None` accepts client certificates only.
     pub token: Option<String>,
     pub requests: Arc<Mutex<VecDeque<String>>>,
+    pub misbehavior: Arc<Mutex<Misbehavior>>,
+}
+
+/// How a hostile API server answers lists, for tests of our limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Misbehavior {
+    #[default]
+    None,
+    /// Every page of every list hands out a fresh continue token.
+    EndlessContinue,
+    /// Lists come back as one object this many bytes large.
+    HugeItems(usize),
+    /// Lists fail with a 500 whose body is not a Status (an HTML page).
+    HtmlError,
+}
+
+/// The body a misbehaving server sends for a list, if it misbehaves.
+fn misbehave(mode: Misbehavior, kind: &str, page: Option<&str>) -> Option<Response> {
+    match mode {
+        Misbehavior::None => None,
+        Misbehavior::EndlessContinue => {
+            let next = page
+                .and_then(|p| p.strip_prefix("again-"))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+                + 1;
+            let list = json!({"kind": format!("{kind}List"), "apiVersion": "v1",
+                "metadata": {"resourceVersion": "1", "continue": format!("again-{next}")}, "items": []});
+            Some(document(&list))
+        }
+        Misbehavior::HugeItems(bytes) => {
+            let list = json!({"kind": format!("{kind}List"), "apiVersion": "v1", "metadata": {"resourceVersion": "1"},
+                "items": [{"metadata": {"name": "huge", "annotations": {"filler": "x".repeat(bytes)}}}]});
+            Some(document(&list))
+        }
+        Misbehavior::HtmlError => Some(
+            Response::builder()
+                .status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+                .content_type("text/html")
+                .body("<html><body>upstream proxy error: SECRET-BODY-TEXT</body></html>"),
+        ),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,6 +224,10 @@ async fn resource(
     let method = req.method().as_str();
     match (method, name) {
         ("GET", None) => {
+            let mode = *shared.misbehavior.lock().expect("misbehavior");
+            if let Some(reply) = misbehave(mode, &rt.kind, params.continue_token.as_deref()) {
+                return Ok(reply);
+            }
             if params.watch.as_deref().is_some_and(|w| w == "true" || w == "1") {
                 return Err(Failure::bad_request("watch is not supported by the test API server"));
             }

@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 pub use self::catalog::ResourceType;
+pub use self::http::Misbehavior;
 use self::http::Shared;
 use self::pki::{Identity, Pki};
 use self::state::State;
@@ -45,6 +46,7 @@ pub struct TestApiServer {
     port: u16,
     state: Arc<RwLock<State>>,
     requests: Arc<Mutex<VecDeque<String>>>,
+    misbehavior: Arc<Mutex<Misbehavior>>,
     server: Option<JoinHandle<()>>,
 }
 
@@ -84,6 +86,7 @@ impl TestApiServer {
             port,
             state: Arc::default(),
             requests: Arc::default(),
+            misbehavior: Arc::default(),
             server: None,
         };
         server.serve().await?;
@@ -105,6 +108,7 @@ impl TestApiServer {
             state: self.state.clone(),
             token: self.token.clone(),
             requests: self.requests.clone(),
+            misbehavior: self.misbehavior.clone(),
         };
         let app = Route::new().at("/*path", http::serve).data(shared);
         self.server = Some(tokio::spawn(async move {
@@ -156,6 +160,11 @@ impl TestApiServer {
     /// A kubeconfig whose client certificate comes from some other CA.
     pub fn foreign_cert_kubeconfig(&self, user: &str) -> String {
         self.certificate_kubeconfig(&Pki::new("some-other-ca").client(user))
+    }
+
+    /// Makes lists misbehave from now on (or behave again with `None`).
+    pub fn misbehave(&self, mode: Misbehavior) {
+        *self.misbehavior.lock().expect("misbehavior") = mode;
     }
 
     /// Every request so far (`METHOD /path?query`), oldest first.
