@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use taichu_storage::repositories::workflow_runs::{self as runs, NewRun};
+use taichu_storage::repositories::workflow_runs::{self as runs, NewRun, RunStatus};
 use taichu_storage::repositories::workflow_steps;
 use taichu_storage::secrets::SecretBox;
 use taichu_storage::{Database, TransactionTrait, new_id};
@@ -136,7 +136,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut ids = Vec::with_capacity(args.runs);
     for _ in 0..args.runs {
-        ids.push(producer.start::<Canary>(None, &input, None).await?.id);
+        ids.push(producer.start::<Canary>(None, &input, None, &[]).await?.id);
     }
     let enqueued = started.elapsed();
     while runs::count_finished(&db, &ids).await? < ids.len() as u64 {
@@ -149,13 +149,14 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
     }
 
     let mut overheads = Vec::new();
+    let mut start_to_start = Vec::new();
     let mut first_step = Vec::new();
     let mut failed = 0;
     for id in &ids {
         let run = runs::find(&db, id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("run {id} vanished"))?;
-        if run.status != runs::status::COMPLETED {
+        if run.run_status() != RunStatus::Completed {
             failed += 1;
         }
         let steps = workflow_steps::list(&db, id).await?;
@@ -163,13 +164,16 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
             first_step.push(ms(first.started_at - run.created_at));
         }
         for pair in steps.windows(2) {
+            // From one step's start to the next one's: what other engines publish.
+            start_to_start.push(ms(pair[1].started_at - pair[0].started_at));
             if let Some(done) = pair[0].finished_at {
                 overheads.push(ms(pair[1].started_at - done));
             }
         }
     }
-    overheads.sort_by(f64::total_cmp);
-    first_step.sort_by(f64::total_cmp);
+    for samples in [&mut overheads, &mut start_to_start, &mut first_step] {
+        samples.sort_by(f64::total_cmp);
+    }
     let (p50, p99) = (percentile(&overheads, 50.0), percentile(&overheads, 99.0));
     let runs_per_s = args.runs as f64 / elapsed;
     let steps_per_s = (args.runs as f64 * f64::from(args.steps)) / elapsed;
@@ -190,6 +194,11 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
     if failed > 0 {
         println!("warning: {failed} runs did not complete");
     }
+    println!(
+        "step_start_to_start_p50_ms={:.2} step_start_to_start_p99_ms={:.2}",
+        percentile(&start_to_start, 50.0),
+        percentile(&start_to_start, 99.0)
+    );
     println!(
         "workflows: runs_per_s={runs_per_s:.1} steps_per_s={steps_per_s:.1} step_overhead_p50_ms={p50:.2} step_overhead_p99_ms={p99:.2}"
     );

@@ -119,6 +119,20 @@ pub async fn envelope_errors<E: Endpoint>(next: E, req: Request) -> poem::Result
     }
 }
 
+/// Bad input is the caller's to fix; a held lock is a conflict naming the
+/// running operation; the rest is ours.
+impl From<taichu_workflows::WorkflowError> for ApiError {
+    fn from(err: taichu_workflows::WorkflowError) -> Self {
+        use taichu_workflows::WorkflowError;
+        match err {
+            WorkflowError::InvalidInput(message) => Self::bad_request(message),
+            WorkflowError::Busy { .. } => Self::conflict(err.to_string()),
+            WorkflowError::Storage(storage) => storage.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
 /// A cluster that cannot be used as stored is the caller's to fix (409);
 /// one that does not answer is 503.
 impl From<taichu_workflows::kube::KubeError> for ApiError {

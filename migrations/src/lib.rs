@@ -13,6 +13,7 @@ mod m20261124_000005_machines;
 mod m20261124_000006_clusters;
 mod m20261124_000007_scheduler_ticks;
 mod m20261126_000008_sessions_and_owners;
+mod m20261126_000009_locks_and_machine_clusters;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_clusters::Migration),
             Box::new(m20261124_000007_scheduler_ticks::Migration),
             Box::new(m20261126_000008_sessions_and_owners::Migration),
+            Box::new(m20261126_000009_locks_and_machine_clusters::Migration),
         ]
     }
 }

@@ -62,6 +62,12 @@ fn add(table: impl IntoIden, col: ColumnDef) -> TableAlterStatement {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// All or nothing, on SQLite too (whose DDL is transactional), and on one
+    /// connection, so each statement sees the tables the previous one made.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(

@@ -8,17 +8,23 @@ use std::time::{Duration, Instant};
 use taichu_storage::Database;
 use taichu_storage::entities::workflow_runs;
 use taichu_storage::repositories::workflow_runs as runs;
+use taichu_storage::secrets::SecretBox;
 use taichu_workers::{Queue, Shutdown, WorkerSettings};
-use taichu_workflows::{Engine, EngineConfig, Registry};
+use taichu_workflows::{Engine, EngineConfig, NetworkPolicy, Registry, WorkflowEnv};
 use tokio::task::JoinHandle;
 
+use crate::postgres::TempDatabase;
 use crate::redis::RedisServer;
 
-/// Which queue backend a test runs on.
+/// Which database and queue a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueKind {
+    /// SQLite, with the queue in it.
     Sqlite,
+    /// SQLite, with a throwaway redis-server as the queue.
     Redis,
+    /// A throwaway PostgreSQL database, with a throwaway redis-server as the queue.
+    Postgres,
 }
 
 /// A database, a queue, an engine, and (once started) workers.
@@ -33,6 +39,7 @@ pub struct EngineHarness {
     workers: Option<JoinHandle<()>>,
     _dir: tempfile::TempDir,
     _redis: Option<RedisServer>,
+    _postgres: Option<TempDatabase>,
 }
 
 /// Engine timing for tests: short leases so a lost worker is noticed quickly.
@@ -41,6 +48,16 @@ pub fn test_config(worker_id: &str) -> EngineConfig {
         lease_ttl: Duration::from_secs(2),
         renew_every: Duration::from_millis(200),
         worker_id: worker_id.to_owned(),
+    }
+}
+
+/// A workflow environment over `db` with a throwaway key (these workflows
+/// touch no credentials) and the default network policy.
+pub fn test_env(db: Database) -> WorkflowEnv {
+    WorkflowEnv {
+        db,
+        secrets: SecretBox::new(&[7; 32]).expect("key"),
+        network: NetworkPolicy::default(),
     }
 }
 
@@ -57,17 +74,24 @@ impl EngineHarness {
     /// `None` when the queue's server is not installed (and not required).
     pub async fn new(kind: QueueKind, registry: Registry) -> Option<Self> {
         let redis = match kind {
-            QueueKind::Redis => Some(RedisServer::start()?),
+            QueueKind::Redis | QueueKind::Postgres => Some(RedisServer::start()?),
             QueueKind::Sqlite => None,
         };
+        let postgres = match kind {
+            QueueKind::Postgres => Some(TempDatabase::create().expect("PostgreSQL test database")),
+            _ => None,
+        };
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("engine.db").display());
+        let db_url = match &postgres {
+            Some(pg) => pg.url(),
+            None => format!("sqlite://{}?mode=rwc", dir.path().join("engine.db").display()),
+        };
         let db = taichu_storage::connect(&db_url).await.expect("database");
         taichu_storage::db::migrate(&db).await.expect("migrations");
         let queue_url = redis.as_ref().map(RedisServer::url);
         let queue = Queue::connect(queue_url.as_deref(), &db).await.expect("queue");
         let engine = Engine::new(
-            db.clone(),
+            test_env(db.clone()),
             registry,
             Arc::new(queue.clone()),
             test_config("test-worker"),
@@ -82,6 +106,7 @@ impl EngineHarness {
             workers: None,
             _dir: dir,
             _redis: redis,
+            _postgres: postgres,
         })
     }
 
@@ -98,8 +123,7 @@ impl EngineHarness {
 
     /// Polls the run until it is no longer active, or panics after `within`.
     pub async fn wait_finished(&self, run_id: &str, within: Duration) -> workflow_runs::Model {
-        self.wait_until(run_id, within, |r| !runs::status::ACTIVE.contains(&r.status.as_str()))
-            .await
+        self.wait_until(run_id, within, |r| !r.run_status().is_active()).await
     }
 
     /// Polls the run until `done` holds, or panics after `within`.

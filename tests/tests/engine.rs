@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use taichu_storage::repositories::workflow_runs::{self as runs, status};
+use taichu_storage::repositories::workflow_runs::{self as runs, RunStatus};
 use taichu_storage::repositories::workflow_steps;
-use taichu_tests::engine::{EngineHarness, QueueKind, test_config, test_settings};
+use taichu_tests::engine::{EngineHarness, QueueKind, test_config, test_env, test_settings};
 use taichu_workers::{Queue, Shutdown};
-use taichu_workflows::{Engine, Registry, StartedBy, StepContext, StepError, StepSpec, Workflow};
+use taichu_workflows::{
+    Engine, Lock, Planned, Registry, StartedBy, StepContext, StepError, StepSpec, Workflow, WorkflowError,
+};
 
 /// What one step of a [`Script`] does.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -43,8 +45,10 @@ impl Workflow for Script {
     const KIND: &'static str = "script";
     type Input = ScriptInput;
     type State = ScriptState;
+    /// The index of the act to perform.
+    type Step = usize;
 
-    fn plan(&self, input: &ScriptInput) -> Result<Vec<StepSpec>, String> {
+    fn plan(&self, input: &ScriptInput) -> Result<Vec<Planned<usize>>, String> {
         Ok(input
             .acts
             .iter()
@@ -57,15 +61,21 @@ impl Workflow for Script {
                 if let Some(n) = act.max_attempts {
                     spec = spec.max_attempts(n);
                 }
-                spec
+                spec.of(i)
             })
             .collect())
     }
 
-    async fn run_step(&self, ctx: &StepContext, input: &ScriptInput, state: &mut ScriptState) -> Result<(), StepError> {
-        let act = &input.acts[ctx.step_index];
+    async fn run(
+        &self,
+        ctx: &StepContext,
+        step: &usize,
+        input: &ScriptInput,
+        state: &mut ScriptState,
+    ) -> Result<(), StepError> {
+        let act = &input.acts[*step];
         if act.sleep_ms > 0 && (!act.sleep_first_attempt_only || ctx.attempt == 1) {
-            ctx.info(format!("sleeping {} ms", act.sleep_ms)).await;
+            ctx.info(format!("sleeping {} ms", act.sleep_ms));
             ctx.sleep(Duration::from_millis(act.sleep_ms)).await?;
         }
         if ctx.attempt <= act.fail_transient {
@@ -74,8 +84,8 @@ impl Workflow for Script {
         if act.permanent {
             return Err(StepError::permanent("bad credentials"));
         }
-        workflow_steps::add_marker(&ctx.db, &ctx.run_id, ctx.step_index as i32, ctx.attempt as i32).await?;
-        state.done.push(ctx.step_index);
+        workflow_steps::add_marker(ctx.db(), &ctx.run_id, *step as i32, ctx.attempt as i32).await?;
+        state.done.push(*step);
         Ok(())
     }
 }
@@ -122,12 +132,13 @@ async fn happy_path(kind: QueueKind) {
                 user_id: "u-1".into(),
                 username: "tester".into(),
             }),
+            &[],
         )
         .await
         .expect("start");
-    assert_eq!(run.status, status::PENDING);
+    assert_eq!(run.status, RunStatus::Pending.as_str());
     let run = h.wait_finished(&run.id, WAIT).await;
-    assert_eq!(run.status, status::COMPLETED, "{run:?}");
+    assert_eq!(run.status, RunStatus::Completed.as_str(), "{run:?}");
     assert_eq!(run.progress, 100);
     assert_eq!(run.attempts, 3);
     assert!(run.lease_owner.is_none(), "lease released");
@@ -164,9 +175,9 @@ async fn transient_failure_then_success(kind: QueueKind) {
     let input = ScriptInput {
         acts: vec![Act::default(), flaky, Act::default()],
     };
-    let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
+    let run = h.engine.start::<Script>(None, &input, None, &[]).await.expect("start");
     let run = h.wait_finished(&run.id, WAIT).await;
-    assert_eq!(run.status, status::COMPLETED, "{run:?}");
+    assert_eq!(run.status, RunStatus::Completed.as_str(), "{run:?}");
     assert_eq!(run.attempts, 5);
     let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
     let s1: Vec<_> = steps.iter().filter(|s| s.step_index == 1).collect();
@@ -187,9 +198,9 @@ async fn permanent_failure_stops_the_run(kind: QueueKind) {
     let input = ScriptInput {
         acts: vec![Act::default(), bad, Act::default()],
     };
-    let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
+    let run = h.engine.start::<Script>(None, &input, None, &[]).await.expect("start");
     let run = h.wait_finished(&run.id, WAIT).await;
-    assert_eq!(run.status, status::FAILED);
+    assert_eq!(run.status, RunStatus::Failed.as_str());
     assert_eq!(run.error.as_deref(), Some("step s1 failed: bad credentials"));
     assert!(run.finished_at.is_some());
     let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
@@ -205,11 +216,11 @@ async fn transient_failures_exhaust_attempts(kind: QueueKind) {
     };
     let run = h
         .engine
-        .start::<Script>(None, &ScriptInput { acts: vec![hopeless] }, None)
+        .start::<Script>(None, &ScriptInput { acts: vec![hopeless] }, None, &[])
         .await
         .expect("start");
     let run = h.wait_finished(&run.id, WAIT).await;
-    assert_eq!(run.status, status::FAILED);
+    assert_eq!(run.status, RunStatus::Failed.as_str());
     assert_eq!(run.error.as_deref(), Some("step s0 failed after 3 attempts: flaky 3"));
     assert_eq!(workflow_steps::list(&h.db, &run.id).await.expect("steps").len(), 3);
 }
@@ -224,11 +235,11 @@ async fn step_timeout_is_a_transient_failure(kind: QueueKind) {
     };
     let run = h
         .engine
-        .start::<Script>(None, &ScriptInput { acts: vec![slow] }, None)
+        .start::<Script>(None, &ScriptInput { acts: vec![slow] }, None, &[])
         .await
         .expect("start");
     let run = h.wait_finished(&run.id, WAIT).await;
-    assert_eq!(run.status, status::FAILED);
+    assert_eq!(run.status, RunStatus::Failed.as_str());
     assert_eq!(
         run.error.as_deref(),
         Some("step s0 failed after 2 attempts: step timed out after 200 ms")
@@ -249,12 +260,12 @@ async fn cancellation_stops_a_running_step(kind: QueueKind) {
     let input = ScriptInput {
         acts: vec![Act::default(), long, Act::default()],
     };
-    let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
+    let run = h.engine.start::<Script>(None, &input, None, &[]).await.expect("start");
     wait_step_running(&h, &run.id, 1).await;
     let started = std::time::Instant::now();
     runs::request_cancel(&h.db, &run.id).await.expect("cancel");
     let run = h.wait_finished(&run.id, WAIT).await;
-    assert_eq!(run.status, status::CANCELLED);
+    assert_eq!(run.status, RunStatus::Cancelled.as_str());
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "cancelled inside the step, not after it"
@@ -274,7 +285,12 @@ fn spawn_worker(h: &EngineHarness, worker_id: &str) -> tokio::task::JoinHandle<(
     tokio::spawn(async move {
         let db = taichu_storage::connect(&db_url).await.expect("db");
         let queue = Queue::connect(queue_url.as_deref(), &db).await.expect("queue");
-        let engine = Engine::new(db, registry(), std::sync::Arc::new(queue.clone()), test_config(&id));
+        let engine = Engine::new(
+            test_env(db),
+            registry(),
+            std::sync::Arc::new(queue.clone()),
+            test_config(&id),
+        );
         taichu_workers::run(engine, queue, test_settings(), Shutdown::new()).await;
     })
 }
@@ -292,16 +308,37 @@ async fn killed_worker_step_reruns_elsewhere(kind: QueueKind) {
     let input = ScriptInput {
         acts: vec![Act::default(), slow_once, Act::default()],
     };
-    let run = h.engine.start::<Script>(None, &input, None).await.expect("start");
+    let lock = [Lock::Cluster("c-held".into())];
+    let run = h
+        .engine
+        .start::<Script>(None, &input, None, &lock)
+        .await
+        .expect("start");
     // Kill only once the doomed worker is inside step s1.
     wait_step_running(&h, &run.id, 1).await;
     doomed.abort();
     let _ = doomed.await;
+    // Its run keeps the cluster while nobody runs it...
+    let quick = ScriptInput {
+        acts: vec![Act::default()],
+    };
+    let refused = h.engine.start::<Script>(None, &quick, None, &lock).await;
+    assert!(
+        matches!(&refused, Err(WorkflowError::Busy { run_id, .. }) if *run_id == run.id),
+        "{refused:?}"
+    );
 
     let rescuer = spawn_worker(&h, "rescuer");
     let run = h.wait_finished(&run.id, WAIT).await;
+    // ...until it finishes elsewhere.
+    let next = h
+        .engine
+        .start::<Script>(None, &quick, None, &lock)
+        .await
+        .expect("free again");
+    h.wait_finished(&next.id, WAIT).await;
     rescuer.abort();
-    assert_eq!(run.status, status::COMPLETED, "{run:?}");
+    assert_eq!(run.status, RunStatus::Completed.as_str(), "{run:?}");
     let steps = workflow_steps::list(&h.db, &run.id).await.expect("steps");
     let s1: Vec<_> = steps
         .iter()
@@ -321,7 +358,59 @@ async fn killed_worker_step_reruns_elsewhere(kind: QueueKind) {
     );
 }
 
-macro_rules! on_both_queues {
+/// Twenty starts at once over one cluster, and twenty over overlapping
+/// machine sets: exactly one of each wins; the others learn who holds it.
+async fn conflicting_starts_have_one_winner(kind: QueueKind) {
+    let Some(h) = harness(kind).await else { return };
+    let long = ScriptInput {
+        acts: vec![Act {
+            sleep_ms: 60_000,
+            ..Default::default()
+        }],
+    };
+    let machines = |i: usize| {
+        if i.is_multiple_of(2) {
+            vec![Lock::Machine("m1".into()), Lock::Machine("m2".into())]
+        } else {
+            vec![Lock::Machine("m3".into()), Lock::Machine("m2".into())]
+        }
+    };
+    for locks_of in [
+        Box::new(|_| vec![Lock::Cluster("c-1".into())]) as Box<dyn Fn(usize) -> Vec<Lock>>,
+        Box::new(machines),
+    ] {
+        let starts: Vec<_> = (0..20)
+            .map(|i| {
+                let (engine, input, locks) = (h.engine.clone(), long.clone(), locks_of(i));
+                tokio::spawn(async move { engine.start::<Script>(None, &input, None, &locks).await })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        let mut holders = Vec::new();
+        for start in starts {
+            match start.await.expect("join") {
+                Ok(run) => winners.push(run.id),
+                Err(WorkflowError::Busy { run_id, kind, .. }) => holders.push((run_id, kind)),
+                Err(other) => panic!("unexpected: {other}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "exactly one start wins: {winners:?}");
+        assert_eq!(holders.len(), 19);
+        assert!(
+            holders.iter().all(|(run, kind)| *run == winners[0] && kind == "script"),
+            "the refusals name the winner: {holders:?}"
+        );
+        runs::request_cancel(&h.db, &winners[0]).await.expect("cancel");
+        let run = h.wait_finished(&winners[0], WAIT).await;
+        assert_eq!(run.status, RunStatus::Cancelled.as_str());
+        let again = h.engine.start::<Script>(None, &long, None, &locks_of(0)).await;
+        let again = again.expect("released with the final status");
+        runs::request_cancel(&h.db, &again.id).await.expect("cancel");
+        h.wait_finished(&again.id, WAIT).await;
+    }
+}
+
+macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::QueueKind::Sqlite).await })*
@@ -329,10 +418,14 @@ macro_rules! on_both_queues {
         mod redis {
             $(#[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::QueueKind::Redis).await })*
         }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::QueueKind::Postgres).await })*
+        }
     };
 }
 
-on_both_queues!(
+on_every_backend!(
+    conflicting_starts_have_one_winner,
     happy_path,
     transient_failure_then_success,
     permanent_failure_stops_the_run,

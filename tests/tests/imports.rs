@@ -259,3 +259,40 @@ async fn an_untrusted_server_certificate_fails_at_once() {
     );
     assert!(server.requests().is_empty(), "nothing was sent to an untrusted server");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cluster_is_not_deleted_while_an_operation_holds_it() {
+    // A server that accepts connections and never answers keeps the import busy.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let server = format!("https://{}", silent.local_addr().expect("addr"));
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: {server}\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\nusers:\n- name: u\n  user:\n    token: {TOKEN}\n"
+    );
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let started = app
+        .post(
+            "/clusters/import",
+            &admin,
+            json!({"name": "busy", "kubeconfig": b64(&kubeconfig)}),
+        )
+        .await;
+    let run = started.data()["id"].as_str().expect("run").to_owned();
+    let cluster = started.data()["cluster_id"].as_str().expect("cluster").to_owned();
+    app.poll(&format!("/workflows/{run}"), &admin, Duration::from_secs(30), |r| {
+        r["status"] == "running"
+    })
+    .await;
+    let refused = app.delete(&format!("/clusters/{cluster}"), &admin).await.error(409);
+    assert!(
+        refused.contains("import_cluster") && refused.contains(&run),
+        "names the running operation: {refused}"
+    );
+    app.post(&format!("/workflows/{run}/cancel"), &admin, json!({}))
+        .await
+        .data();
+    let ended = app.wait_run(&admin, &run, Duration::from_secs(30)).await;
+    assert_eq!(ended["status"], "cancelled");
+    app.delete(&format!("/clusters/{cluster}"), &admin).await.data();
+    drop(silent);
+}

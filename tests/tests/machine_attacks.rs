@@ -91,14 +91,17 @@ async fn a_machine_in_use_cannot_be_edited() {
         .as_str()
         .expect("id")
         .to_owned();
+    let cluster = app
+        .post("/clusters", &admin, json!({"name": "user-of-machines"}))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("cluster")
+        .to_owned();
     let db = taichu_tests::plant::database(&app).await;
-    taichu_storage::repositories::machines::assign_to_cluster(
-        &db,
-        std::slice::from_ref(&id),
-        "0193a9f6-0000-7000-8000-0000000000c1",
-    )
-    .await
-    .expect("assign");
+    taichu_storage::repositories::machines::assign_to_cluster(&db, std::slice::from_ref(&id), &cluster)
+        .await
+        .expect("assign");
     let edit = app
         .put(&format!("/machines/{id}"), &admin, json!({"description": "x"}))
         .await;

@@ -285,14 +285,17 @@ async fn a_machine_in_use_by_a_cluster_cannot_be_deleted_or_re_statused() {
         .expect("id")
         .to_owned();
     // Cluster creation (a later workflow) marks machines this way.
+    let cluster = app
+        .post("/clusters", &admin, json!({"name": "user-of-machines"}))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("cluster")
+        .to_owned();
     let db = taichu_storage::connect(&app.database_url()).await.expect("database");
-    let assigned = taichu_storage::repositories::machines::assign_to_cluster(
-        &db,
-        std::slice::from_ref(&id),
-        "0193a9f6-0000-7000-8000-0000000000c1",
-    )
-    .await
-    .expect("assign");
+    let assigned = taichu_storage::repositories::machines::assign_to_cluster(&db, std::slice::from_ref(&id), &cluster)
+        .await
+        .expect("assign");
     assert_eq!(assigned, 1);
 
     assert!(

@@ -1,20 +1,24 @@
 //! Background processes run by `taichu worker` and `taichu serve`: queue
-//! workers that drive workflow runs, the reaper for stranded runs, and the
-//! sweeper for expired rows.
+//! workers that drive workflow runs, the reaper for stranded runs, the
+//! sweeper for expired rows, and periodic jobs claimed once per tick.
 
-mod health;
+/// Periodic cluster health checks.
+mod cluster_health;
+/// The apalis worker that drives runs off the queue.
 pub mod pool;
+/// The run queue: apalis on SQLite or Redis.
 pub mod queue;
+/// Re-enqueues runs whose worker or message was lost.
 mod reaper;
+/// Once-per-tick jobs across replicas.
+pub mod scheduler;
+/// Deletes rows that no longer matter.
 mod sweeper;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use taichu_workflows::canary::Canary;
-use taichu_workflows::check_machine::CheckMachine;
-use taichu_workflows::import_cluster::ImportCluster;
-use taichu_workflows::{Engine, EngineConfig, Registry, WorkflowEnv};
+use taichu_workflows::{Engine, EngineConfig, WorkflowEnv, registry};
 use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken as Shutdown;
 
@@ -27,17 +31,9 @@ pub enum WorkerError {
     Queue(String),
 }
 
-/// Every workflow this build knows, acting in `env`.
-pub fn registry(env: WorkflowEnv) -> Registry {
-    Registry::new()
-        .register(Canary)
-        .register(CheckMachine::new(env.clone()))
-        .register(ImportCluster::new(env))
-}
-
-/// Builds the engine over `env`'s database and `queue`.
+/// Builds the engine with every workflow of this build, acting in `env`.
 pub fn engine(env: WorkflowEnv, queue: Queue, config: EngineConfig) -> Engine {
-    Engine::new(env.db.clone(), registry(env), Arc::new(queue), config)
+    Engine::new(env, registry::all(), Arc::new(queue), config)
 }
 
 /// Settings of a worker process.
@@ -75,7 +71,7 @@ pub async fn run(engine: Engine, queue: Queue, settings: WorkerSettings, shutdow
     tasks.spawn(sweeper::run(engine.db().clone(), shutdown.clone()));
     if let Some((every, env)) = settings.health {
         let owner = engine.config().worker_id.clone();
-        tasks.spawn(health::run(env, every, owner, shutdown.clone()));
+        tasks.spawn(cluster_health::run(env, every, owner, shutdown.clone()));
     }
     while let Some(result) = tasks.join_next().await {
         if let Err(err) = result {

@@ -1,4 +1,4 @@
-//! The canary: a workflow for operators to check that workers are alive and
+//! `canary`: a workflow for operators to check that workers are alive and
 //! how fast the queue is. Each step sleeps, then writes one marker row; the
 //! first `fail_attempts` attempts of each step fail transiently.
 
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use taichu_storage::repositories::workflow_steps;
 
 use crate::context::StepContext;
-use crate::definition::{StepSpec, Workflow};
+use crate::definition::{Planned, StepSpec, Workflow};
 use crate::error::StepError;
 
 /// Largest canary an operator may start.
@@ -29,6 +29,12 @@ pub struct CanaryState {
     pub done: u32,
 }
 
+/// The canary's one kind of step, numbered from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    Tick(u32),
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Canary;
 
@@ -37,8 +43,9 @@ impl Workflow for Canary {
     const KIND: &'static str = "canary";
     type Input = CanaryInput;
     type State = CanaryState;
+    type Step = Step;
 
-    fn plan(&self, input: &CanaryInput) -> Result<Vec<StepSpec>, String> {
+    fn plan(&self, input: &CanaryInput) -> Result<Vec<Planned<Step>>, String> {
         if !(1..=MAX_STEPS).contains(&input.steps) {
             return Err(format!("steps: must be between 1 and {MAX_STEPS}"));
         }
@@ -53,24 +60,38 @@ impl Workflow for Canary {
                 StepSpec::new(format!("step-{i}"))
                     .timeout(Duration::from_millis(input.step_ms) + Duration::from_secs(30))
                     .backoff(Duration::from_millis(20))
+                    .of(Step::Tick(i))
             })
             .collect())
     }
 
-    async fn run_step(&self, ctx: &StepContext, input: &CanaryInput, state: &mut CanaryState) -> Result<(), StepError> {
-        if input.step_ms > 0 {
-            ctx.sleep(Duration::from_millis(input.step_ms)).await?;
+    async fn run(
+        &self,
+        ctx: &StepContext,
+        step: &Step,
+        input: &CanaryInput,
+        state: &mut CanaryState,
+    ) -> Result<(), StepError> {
+        match step {
+            Step::Tick(_) => tick(ctx, input, state).await,
         }
-        if ctx.attempt <= input.fail_attempts {
-            return Err(StepError::transient(format!(
-                "canary failure {} of {}",
-                ctx.attempt, input.fail_attempts
-            )));
-        }
-        let index = i32::try_from(ctx.step_index).unwrap_or(i32::MAX);
-        let attempt = i32::try_from(ctx.attempt).unwrap_or(i32::MAX);
-        workflow_steps::add_marker(&ctx.db, &ctx.run_id, index, attempt).await?;
-        state.done += 1;
-        Ok(())
     }
+}
+
+/// Sleeps, fails the first attempts as asked, then leaves its marker.
+async fn tick(ctx: &StepContext, input: &CanaryInput, state: &mut CanaryState) -> Result<(), StepError> {
+    if input.step_ms > 0 {
+        ctx.sleep(Duration::from_millis(input.step_ms)).await?;
+    }
+    if ctx.attempt <= input.fail_attempts {
+        return Err(StepError::transient(format!(
+            "canary failure {} of {}",
+            ctx.attempt, input.fail_attempts
+        )));
+    }
+    let index = i32::try_from(ctx.step_index).unwrap_or(i32::MAX);
+    let attempt = i32::try_from(ctx.attempt).unwrap_or(i32::MAX);
+    workflow_steps::add_marker(ctx.db(), &ctx.run_id, index, attempt).await?;
+    state.done += 1;
+    Ok(())
 }

@@ -1,21 +1,16 @@
 //! `check_machine`: connect to a machine over SSH, pin or verify its host key,
 //! gather OS facts, and record it `ready`, or `unreachable` with the reason.
-//!
-//! Steps:
-//! 1. `probe`  — connect (host key trusted on first use, checked after), run the facts script.
-//! 2. `record` — store the facts and the new status.
+//! Steps: probe → record.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use taichu_storage::Database;
 use taichu_storage::entities::machines::Model as Machine;
 use taichu_storage::repositories::machines;
 
 use crate::context::StepContext;
-use crate::definition::{StepSpec, Workflow};
-use crate::env::WorkflowEnv;
+use crate::definition::{Planned, StepSpec, Workflow};
 use crate::error::StepError;
 use crate::ssh::{self, RemoteCommand};
 
@@ -61,97 +56,104 @@ pub struct CheckMachineState {
     pub facts: Option<Facts>,
 }
 
-/// The workflow; it reaches machines through the workflow environment.
-#[derive(Debug, Clone)]
-pub struct CheckMachine {
-    env: WorkflowEnv,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// Connect (host key trusted on first use, checked after), run the facts script.
+    Probe,
+    /// Store the facts and the new status.
+    Record,
 }
 
-impl CheckMachine {
-    pub fn new(env: WorkflowEnv) -> Self {
-        Self { env }
-    }
-}
-
-async fn load(db: &Database, id: &str) -> Result<Machine, StepError> {
-    machines::find(db, id)
-        .await?
-        .ok_or_else(|| StepError::permanent(format!("machine {id} no longer exists")))
-}
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckMachine;
 
 #[async_trait]
 impl Workflow for CheckMachine {
     const KIND: &'static str = "check_machine";
     type Input = CheckMachineInput;
     type State = CheckMachineState;
+    type Step = Step;
 
-    fn plan(&self, _input: &CheckMachineInput) -> Result<Vec<StepSpec>, String> {
+    fn plan(&self, _input: &CheckMachineInput) -> Result<Vec<Planned<Step>>, String> {
         Ok(vec![
             StepSpec::new("probe")
                 .weight(4)
                 .timeout(Duration::from_secs(60))
                 .max_attempts(3)
-                .backoff(Duration::from_secs(1)),
-            StepSpec::new("record").timeout(Duration::from_secs(30)),
+                .backoff(Duration::from_secs(1))
+                .of(Step::Probe),
+            StepSpec::new("record")
+                .timeout(Duration::from_secs(30))
+                .of(Step::Record),
         ])
     }
 
-    async fn run_step(
+    async fn run(
         &self,
         ctx: &StepContext,
+        step: &Step,
         input: &CheckMachineInput,
         state: &mut CheckMachineState,
     ) -> Result<(), StepError> {
-        let machine = load(&ctx.db, &input.machine_id).await?;
-        match ctx.step.name.as_str() {
-            "probe" => {
-                ctx.info(format!(
-                    "connecting to {}@{}:{}",
-                    machine.username, machine.ip, machine.port
-                ))
-                .await;
-                let session = ssh::connect_machine(&machine, &self.env).await?;
-                // Trust on first use: pin before anything else is done on the host.
-                if machine.host_key_fingerprint.is_none()
-                    && machines::pin_host_key(&ctx.db, &machine.id, session.fingerprint()).await?
-                {
-                    ctx.info(format!("pinned host key {}", session.fingerprint())).await;
-                }
-                let output = session
-                    .exec(&RemoteCommand::script(FACTS_SCRIPT), Duration::from_secs(30), ctx)
-                    .await?;
-                state.fingerprint = Some(session.fingerprint().to_owned());
-                session.close().await;
-                if !output.success() {
-                    return Err(StepError::permanent(format!(
-                        "facts script exited with {:?}",
-                        output.exit_status
-                    )));
-                }
-                state.facts = Some(Facts::parse(&output.stdout)?);
-                Ok(())
-            }
-            "record" => {
-                let facts = state.facts.clone().unwrap_or_default();
-                let facts = machines::Facts {
-                    hostname: facts.hostname,
-                    kernel: facts.kernel,
-                    arch: facts.arch,
-                    os: facts.os,
-                    cpu_cores: facts.cpu_cores,
-                    memory_bytes: facts.memory_bytes,
-                };
-                machines::record_facts(&ctx.db, &machine.id, facts).await?;
-                Ok(())
-            }
-            other => Err(StepError::permanent(format!("unknown step {other}"))),
+        let machine = load(ctx, &input.machine_id).await?;
+        match step {
+            Step::Probe => probe(ctx, &machine, state).await,
+            Step::Record => record(ctx, &machine, state).await,
         }
     }
 
-    async fn on_failure(&self, db: &Database, input: &CheckMachineInput, error: &str) -> Result<(), StepError> {
-        machines::mark_unreachable(db, &input.machine_id, error).await?;
+    async fn on_failure(&self, ctx: &StepContext, input: &CheckMachineInput, error: &str) -> Result<(), StepError> {
+        machines::mark_unreachable(ctx.db(), &input.machine_id, error).await?;
         Ok(())
     }
+}
+
+async fn load(ctx: &StepContext, id: &str) -> Result<Machine, StepError> {
+    machines::find(ctx.db(), id)
+        .await?
+        .ok_or_else(|| StepError::permanent(format!("machine {id} no longer exists")))
+}
+
+async fn probe(ctx: &StepContext, machine: &Machine, state: &mut CheckMachineState) -> Result<(), StepError> {
+    ctx.info(format!(
+        "connecting to {}@{}:{}",
+        machine.username, machine.ip, machine.port
+    ));
+    let session = ssh::connect_machine(machine, ctx.env()).await?;
+    // Trust on first use: pin before anything else is done on the host.
+    if machine.host_key_fingerprint.is_none()
+        && machines::pin_host_key(ctx.db(), &machine.id, session.fingerprint()).await?
+    {
+        ctx.info(format!("pinned host key {}", session.fingerprint()));
+    }
+    let output = session
+        .exec(&RemoteCommand::script(FACTS_SCRIPT), Duration::from_secs(30), ctx)
+        .await?;
+    state.fingerprint = Some(session.fingerprint().to_owned());
+    session.close().await;
+    if !output.success() {
+        return Err(StepError::permanent(format!(
+            "facts script exited with {:?}",
+            output.exit_status
+        )));
+    }
+    state.facts = Some(Facts::parse(&output.stdout)?);
+    Ok(())
+}
+
+async fn record(ctx: &StepContext, machine: &Machine, state: &CheckMachineState) -> Result<(), StepError> {
+    let facts = state.facts.clone().unwrap_or_default();
+    let facts = machines::Facts {
+        hostname: facts.hostname,
+        kernel: facts.kernel,
+        arch: facts.arch,
+        os: facts.os,
+        cpu_cores: facts.cpu_cores,
+        memory_bytes: facts.memory_bytes,
+    };
+    machines::record_facts(ctx.db(), &machine.id, facts).await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -167,5 +169,14 @@ mod tests {
         assert_eq!(facts.memory_bytes, Some(25_769_803_776));
         assert_eq!(facts.os, "Debian GNU/Linux 12 (bookworm)");
         assert!(Facts::parse("short").is_err());
+    }
+
+    #[test]
+    fn steps_are_stored_by_name() {
+        assert_eq!(serde_json::to_value(Step::Probe).expect("json"), "probe");
+        assert_eq!(
+            serde_json::from_value::<Step>("record".into()).expect("step"),
+            Step::Record
+        );
     }
 }

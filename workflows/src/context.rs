@@ -1,29 +1,114 @@
-//! What a step gets to work with.
+//! What a step gets to work with: the workflow environment, its place in the
+//! run, cancellation, and a log that is written with the step's commit (and
+//! flushed at least every second while a long step runs, so logs can be
+//! tailed).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use taichu_storage::Database;
-use taichu_storage::repositories::workflow_steps;
+use taichu_storage::repositories::workflow_steps::NewLog;
 use tokio_util::sync::CancellationToken;
 
 use crate::definition::StepSpec;
+use crate::env::WorkflowEnv;
 use crate::error::StepError;
 
 /// The context of one step attempt.
 #[derive(Debug, Clone)]
 pub struct StepContext {
-    pub db: Database,
+    env: Arc<WorkflowEnv>,
     pub run_id: String,
     pub step: StepSpec,
     pub step_index: usize,
     /// 1 for the first attempt at this step.
     pub attempt: u32,
     /// Cancelled when the run is cancelled or the lease is lost; long steps
-    /// should watch it (`ctx.cancelled()`).
+    /// should watch it (`ctx.sleep`, or select on `ctx.cancel.cancelled()`).
     pub cancel: CancellationToken,
-    /// Command output this attempt may still log.
-    pub output: Arc<OutputBudget>,
+    output: Arc<OutputBudget>,
+    pub(crate) logs: Arc<LogBuffer>,
+}
+
+impl StepContext {
+    pub(crate) fn new(env: Arc<WorkflowEnv>, run_id: &str, step: StepSpec, step_index: usize, attempt: u32) -> Self {
+        Self {
+            env,
+            run_id: run_id.to_owned(),
+            step,
+            step_index,
+            attempt,
+            cancel: CancellationToken::new(),
+            output: Arc::default(),
+            logs: Arc::default(),
+        }
+    }
+
+    /// The database, the key to stored credentials, the network policy.
+    pub fn env(&self) -> &WorkflowEnv {
+        &self.env
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.env.db
+    }
+
+    /// Appends a line to the run's log (written with the step's commit, or
+    /// within a second while the step runs on).
+    pub fn log(&self, level: &str, message: impl Into<String>) {
+        self.logs.push(NewLog {
+            step: Some(self.step.name.clone()),
+            level: level.to_owned(),
+            message: message.into(),
+            at: Utc::now(),
+        });
+    }
+
+    pub fn info(&self, message: impl Into<String>) {
+        self.log("info", message);
+    }
+
+    /// Waits for `duration` unless the run is cancelled first.
+    pub async fn sleep(&self, duration: Duration) -> Result<(), StepError> {
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => Ok(()),
+            _ = self.cancel.cancelled() => Err(StepError::permanent("cancelled")),
+        }
+    }
+}
+
+/// Lines kept before a running step's log is flushed early.
+const FLUSH_LINES: usize = 200;
+/// How long a line may wait for its step's commit before it is flushed.
+const FLUSH_AFTER: Duration = Duration::from_secs(1);
+
+/// Log lines of one attempt waiting to be written.
+#[derive(Debug, Default)]
+pub(crate) struct LogBuffer {
+    lines: Mutex<(Vec<NewLog>, Option<Instant>)>,
+}
+
+impl LogBuffer {
+    fn push(&self, line: NewLog) {
+        let mut guard = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        guard.1.get_or_insert_with(Instant::now);
+        guard.0.push(line);
+    }
+
+    /// Everything waiting, oldest first.
+    pub(crate) fn take(&self) -> Vec<NewLog> {
+        let mut guard = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        guard.1 = None;
+        std::mem::take(&mut guard.0)
+    }
+
+    /// Whether a running step should flush now rather than at its commit.
+    pub(crate) fn due(&self) -> bool {
+        let guard = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        guard.0.len() >= FLUSH_LINES || guard.1.is_some_and(|t| t.elapsed() >= FLUSH_AFTER)
+    }
 }
 
 /// Lines of command output one step attempt logs at most.
@@ -56,28 +141,6 @@ impl OutputBudget {
     }
 }
 
-impl StepContext {
-    /// Appends a line to the run's log. A failed write is reported, not fatal.
-    pub async fn log(&self, level: &str, message: impl AsRef<str>) {
-        let message = message.as_ref();
-        if let Err(err) = workflow_steps::log(&self.db, &self.run_id, Some(&self.step.name), level, message).await {
-            tracing::warn!(run_id = %self.run_id, error = %err, "writing a workflow log line failed");
-        }
-    }
-
-    pub async fn info(&self, message: impl AsRef<str>) {
-        self.log("info", message).await;
-    }
-
-    /// Waits for `duration` unless the run is cancelled first.
-    pub async fn sleep(&self, duration: std::time::Duration) -> Result<(), StepError> {
-        tokio::select! {
-            _ = tokio::time::sleep(duration) => Ok(()),
-            _ = self.cancel.cancelled() => Err(StepError::permanent("cancelled")),
-        }
-    }
-}
-
 /// Remote command output goes to the run's log, one row per line.
 #[async_trait::async_trait]
 impl crate::ssh::LineSink for StepContext {
@@ -87,15 +150,15 @@ impl crate::ssh::LineSink for StepContext {
             crate::ssh::Stream::Stderr => "stderr",
         };
         match self.output.take(line) {
-            Ok(true) => self.log(level, line).await,
+            Ok(true) => self.log(level, line),
             Ok(false) => {}
-            Err(()) => {
-                let note = format!(
+            Err(()) => self.log(
+                "warn",
+                format!(
                     "output truncated: this step logs at most {MAX_OUTPUT_LINES} lines or {} KiB of command output",
                     MAX_OUTPUT_BYTES >> 10
-                );
-                self.log("warn", note).await;
-            }
+                ),
+            ),
         }
     }
 }
@@ -117,5 +180,25 @@ mod tests {
         let big = "y".repeat(MAX_OUTPUT_BYTES / 2 + 1);
         assert_eq!(bytes.take(&big), Ok(true));
         assert_eq!(bytes.take(&big), Err(()), "bytes count too");
+    }
+
+    #[test]
+    fn a_buffer_is_due_by_size_or_age() {
+        let buffer = LogBuffer::default();
+        assert!(!buffer.due());
+        let line = || NewLog {
+            step: None,
+            level: "info".into(),
+            message: "m".into(),
+            at: Utc::now(),
+        };
+        buffer.push(line());
+        assert!(!buffer.due());
+        for _ in 0..FLUSH_LINES {
+            buffer.push(line());
+        }
+        assert!(buffer.due());
+        assert_eq!(buffer.take().len(), FLUSH_LINES + 1);
+        assert!(!buffer.due());
     }
 }

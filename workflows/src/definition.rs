@@ -1,19 +1,18 @@
-//! How a workflow is declared, and the registry the engine looks kinds up in.
+//! How a workflow is declared: a kind, a typed input and state, a `Step`
+//! enum whose variants carry their data, a plan of those steps, and one
+//! `run` that matches the step exhaustively.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use taichu_storage::Database;
-
 use crate::context::StepContext;
 use crate::error::{StepError, WorkflowError};
 
-/// One step of a run's plan, stored with the run.
+/// How one step runs: its readable name (shown in views, e.g.
+/// `join-worker node-3`) and its limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepSpec {
     pub name: String,
@@ -57,27 +56,57 @@ impl StepSpec {
         self.backoff_ms = u64::try_from(first.as_millis()).unwrap_or(u64::MAX);
         self
     }
+
+    /// This spec for `step`: an entry of a plan.
+    pub fn of<S>(self, step: S) -> Planned<S> {
+        Planned { step, spec: self }
+    }
 }
 
-/// A workflow: a kind, a typed input and state, and its steps.
+/// One entry of a plan: the typed step and how it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned<S> {
+    pub step: S,
+    pub spec: StepSpec,
+}
+
+/// A plan entry as stored with the run: the spec and the serialized step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanEntry {
+    #[serde(flatten)]
+    pub spec: StepSpec,
+    /// The step, as the workflow's `Step` type serializes it.
+    pub step: serde_json::Value,
+}
+
+/// A workflow: a kind, a typed input, state and steps.
 ///
-/// Steps must be idempotent: a step whose worker died runs again.
+/// Steps must be idempotent (check, then act): a step whose worker died runs
+/// again. Secrets never go into the input or the state (both are stored as
+/// they are); steps reach credentials through `ctx.env()`.
 #[async_trait]
 pub trait Workflow: Send + Sync + 'static {
     /// Stored in `workflow_runs.kind`.
     const KIND: &'static str;
     type Input: Serialize + DeserializeOwned + Send + Sync;
     type State: Serialize + DeserializeOwned + Default + Send + Sync;
+    type Step: Serialize + DeserializeOwned + Send + Sync;
 
     /// The ordered steps for `input`; an `Err` names what is wrong with it.
-    fn plan(&self, input: &Self::Input) -> Result<Vec<StepSpec>, String>;
+    fn plan(&self, input: &Self::Input) -> Result<Vec<Planned<Self::Step>>, String>;
 
-    /// Executes the step `ctx.step`, updating `state`.
-    async fn run_step(&self, ctx: &StepContext, input: &Self::Input, state: &mut Self::State) -> Result<(), StepError>;
+    /// Executes `step`, updating `state`.
+    async fn run(
+        &self,
+        ctx: &StepContext,
+        step: &Self::Step,
+        input: &Self::Input,
+        state: &mut Self::State,
+    ) -> Result<(), StepError>;
 
     /// Called once after the run has failed, with the reason, so the workflow
     /// can record it on the objects it works on. Best effort.
-    async fn on_failure(&self, _db: &Database, _input: &Self::Input, _error: &str) -> Result<(), StepError> {
+    async fn on_failure(&self, _ctx: &StepContext, _input: &Self::Input, _error: &str) -> Result<(), StepError> {
         Ok(())
     }
 }
@@ -85,71 +114,54 @@ pub trait Workflow: Send + Sync + 'static {
 /// A workflow with its types erased to JSON, as the engine drives it.
 #[async_trait]
 pub(crate) trait ErasedWorkflow: Send + Sync {
-    fn plan(&self, input: &serde_json::Value) -> Result<Vec<StepSpec>, WorkflowError>;
-    async fn run_step(&self, ctx: &StepContext, input: &str, state: &str) -> Result<String, StepError>;
-    async fn on_failure(&self, db: &Database, input: &str, error: &str) -> Result<(), StepError>;
+    fn plan(&self, input: &serde_json::Value) -> Result<Vec<PlanEntry>, WorkflowError>;
+    async fn run_step(
+        &self,
+        ctx: &StepContext,
+        step: &serde_json::Value,
+        input: &str,
+        state: &str,
+    ) -> Result<String, StepError>;
+    async fn on_failure(&self, ctx: &StepContext, input: &str, error: &str) -> Result<(), StepError>;
+}
+
+fn unreadable(e: serde_json::Error) -> StepError {
+    StepError::permanent(format!("stored run data is unreadable: {e}"))
 }
 
 #[async_trait]
 impl<W: Workflow> ErasedWorkflow for W {
-    fn plan(&self, input: &serde_json::Value) -> Result<Vec<StepSpec>, WorkflowError> {
+    fn plan(&self, input: &serde_json::Value) -> Result<Vec<PlanEntry>, WorkflowError> {
         let input: W::Input =
             serde_json::from_value(input.clone()).map_err(|e| WorkflowError::InvalidInput(e.to_string()))?;
         let plan = Workflow::plan(self, &input).map_err(WorkflowError::InvalidInput)?;
         if plan.is_empty() {
             return Err(WorkflowError::InvalidInput("a workflow needs at least one step".into()));
         }
-        Ok(plan)
+        plan.into_iter()
+            .map(|p| {
+                let step = serde_json::to_value(&p.step).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
+                Ok(PlanEntry { spec: p.spec, step })
+            })
+            .collect()
     }
 
-    async fn run_step(&self, ctx: &StepContext, input: &str, state: &str) -> Result<String, StepError> {
-        let corrupt = |e: serde_json::Error| StepError::permanent(format!("stored run data is unreadable: {e}"));
-        let input: W::Input = serde_json::from_str(input).map_err(corrupt)?;
-        let mut state: W::State = serde_json::from_str(state).map_err(corrupt)?;
-        Workflow::run_step(self, ctx, &input, &mut state).await?;
+    async fn run_step(
+        &self,
+        ctx: &StepContext,
+        step: &serde_json::Value,
+        input: &str,
+        state: &str,
+    ) -> Result<String, StepError> {
+        let step: W::Step = serde_json::from_value(step.clone()).map_err(unreadable)?;
+        let input: W::Input = serde_json::from_str(input).map_err(unreadable)?;
+        let mut state: W::State = serde_json::from_str(state).map_err(unreadable)?;
+        Workflow::run(self, ctx, &step, &input, &mut state).await?;
         serde_json::to_string(&state).map_err(|e| StepError::permanent(format!("state cannot be stored: {e}")))
     }
 
-    async fn on_failure(&self, db: &Database, input: &str, error: &str) -> Result<(), StepError> {
-        let input: W::Input = serde_json::from_str(input)
-            .map_err(|e| StepError::permanent(format!("stored run data is unreadable: {e}")))?;
-        Workflow::on_failure(self, db, &input, error).await
-    }
-}
-
-/// The workflows a process knows, by kind. Adding a workflow is one `register` call.
-#[derive(Clone, Default)]
-pub struct Registry {
-    workflows: HashMap<&'static str, Arc<dyn ErasedWorkflow>>,
-}
-
-impl std::fmt::Debug for Registry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_set().entries(self.workflows.keys()).finish()
-    }
-}
-
-impl Registry {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn register<W: Workflow>(mut self, workflow: W) -> Self {
-        self.workflows.insert(W::KIND, Arc::new(workflow));
-        self
-    }
-
-    pub(crate) fn get(&self, kind: &str) -> Option<Arc<dyn ErasedWorkflow>> {
-        self.workflows.get(kind).cloned()
-    }
-
-    /// Serialises `input` and checks it against the workflow's plan.
-    pub(crate) fn plan<W: Workflow>(&self, input: &W::Input) -> Result<(String, Vec<StepSpec>), WorkflowError> {
-        let value = serde_json::to_value(input).map_err(|e| WorkflowError::InvalidInput(e.to_string()))?;
-        let workflow = self
-            .get(W::KIND)
-            .ok_or_else(|| WorkflowError::UnknownKind(W::KIND.to_owned()))?;
-        let plan = workflow.plan(&value)?;
-        Ok((value.to_string(), plan))
+    async fn on_failure(&self, ctx: &StepContext, input: &str, error: &str) -> Result<(), StepError> {
+        let input: W::Input = serde_json::from_str(input).map_err(unreadable)?;
+        Workflow::on_failure(self, ctx, &input, error).await
     }
 }

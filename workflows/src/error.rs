@@ -43,6 +43,13 @@ pub enum WorkflowError {
     InvalidInput(String),
     #[error("stored run is corrupt: {0}")]
     Corrupt(String),
+    /// A lock the run needs is held: one mutating operation at a time.
+    #[error("{subject} is busy: {kind} {run_id} is running on it")]
+    Busy {
+        subject: String,
+        kind: String,
+        run_id: String,
+    },
     #[error("queue error: {0}")]
     Queue(String),
 }

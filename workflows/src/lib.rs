@@ -1,26 +1,43 @@
 //! The durable workflow engine, the workflows, and the adapters to the outside world.
 //!
-//! A workflow is an ordered list of named steps over a typed state. The
+//! A workflow is a typed input, a typed state and a plan of typed steps. The
 //! engine executes one run at a time per lease, commits each step's result
 //! and the run's new state in one transaction, retries transient failures
 //! with backoff, and hands a run whose worker died to another worker.
 
+/// The canary workflow: are workers alive, how fast is the queue.
 pub mod canary;
+/// The check_machine workflow: SSH facts and host-key pinning.
 pub mod check_machine;
+/// What a step works with: environment, log, cancellation.
 pub mod context;
+/// The `Workflow` trait, step specs and plans.
 pub mod definition;
+/// The network policy every outbound connection passes.
 pub mod egress;
+/// The engine: starting runs (with their locks) and driving them.
 pub mod engine;
+/// The workflow environment: database, secrets, network policy.
 pub mod env;
+/// Step and engine errors.
 pub mod error;
+/// The import_cluster workflow.
 pub mod import_cluster;
+/// The Kubernetes adapter.
 pub mod kube;
+/// Leases: one worker per run, renewed while a step runs.
+mod lease;
+/// Every workflow of this build, by kind.
+pub mod registry;
+/// The SSH adapter.
 pub mod ssh;
+/// Upstream text made fit for messages.
 pub mod upstream;
 
 pub use context::StepContext;
-pub use definition::{Registry, StepSpec, Workflow};
+pub use definition::{Planned, StepSpec, Workflow};
 pub use egress::NetworkPolicy;
-pub use engine::{Engine, EngineConfig, RunQueue, StartedBy};
+pub use engine::{Engine, EngineConfig, HeldLocks, Lock, RunQueue, Started, StartedBy};
 pub use env::WorkflowEnv;
 pub use error::{StepError, WorkflowError};
+pub use registry::Registry;

@@ -5,9 +5,9 @@ use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 use taichu_storage::entities::clusters::Model;
-use taichu_storage::repositories::clusters::{self, ClusterFilter, NewCluster};
-use taichu_storage::repositories::workflow_runs;
-use taichu_storage::{PageRequest, new_id};
+use taichu_storage::repositories::clusters::{self, ClusterFilter, ClusterStatus, NewCluster};
+use taichu_storage::{PageRequest, db, new_id};
+use taichu_workflows::Lock;
 
 use super::ApiTags;
 use crate::auth::{AuthUser, BearerAuth, WriterAuth};
@@ -195,8 +195,13 @@ impl ClustersApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<ClusterList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
+        let status = status
+            .0
+            .map(|s| s.parse::<ClusterStatus>())
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
         let filter = ClusterFilter {
-            status: status.0,
+            status,
             provider: provider.0,
             search: search.0,
         };
@@ -237,13 +242,15 @@ impl ClustersApi {
     async fn delete(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<MessageData> {
         let cluster = load_cluster(&state, &id).await?;
         auth.0.require_owner(cluster.owner_id.as_deref(), "cluster")?;
-        if let Some(run) = workflow_runs::active_for_subject(&state.db, &cluster.id).await?.first() {
-            return Err(ApiError::conflict(format!(
-                "{} {} is running on this cluster",
-                run.kind, run.id
-            )));
-        }
-        clusters::delete(&state.db, &cluster.id).await?;
+        // Not while an operation (an import, a backup, a restore) holds it.
+        let txn = db::begin_write(&state.db).await?;
+        let held = state
+            .engine
+            .hold_in(&txn, &[Lock::Cluster(cluster.id.clone())], "delete_cluster")
+            .await?;
+        clusters::delete(&txn, &cluster.id).await?;
+        held.release(&txn).await?;
+        txn.commit().await?;
         Ok(ok(MessageData::new("cluster records deleted")))
     }
 }

@@ -4,15 +4,13 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
-use taichu_storage::PageRequest;
 use taichu_storage::entities::workflow_runs;
-use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
 
 use super::ApiTags;
-use super::workflows::{RunVisibility, load_run, log_text};
+use super::run_views::{RunVisibility, input_of, load_of_kind, log_text, page_of_kind, views};
 use crate::auth::BearerAuth;
 use crate::envelope::ok;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// The workflow kind these views show.
@@ -48,7 +46,7 @@ pub struct CreateTaskDetail {
 }
 
 fn cluster_name(run: &workflow_runs::Model) -> Option<String> {
-    let input: serde_json::Value = serde_json::from_str(&run.input).ok()?;
+    let input: serde_json::Value = input_of(run)?;
     input.get("cluster_name")?.as_str().map(str::to_owned)
 }
 
@@ -62,27 +60,18 @@ impl CreateTasksApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         page: Query<Option<u64>>,
         limit: Query<Option<u64>>,
     ) -> ApiResult<CreateTaskList> {
-        let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
-        let filter = RunFilter {
-            kind: Some(CREATE_CLUSTER.to_owned()),
-            ..Default::default()
-        };
-        let found = runs::list(&state.db, filter, page).await?;
-        let tasks = found
-            .items
-            .iter()
-            .map(|r| CreateTaskSummary {
-                id: r.id.clone(),
-                cluster_name: cluster_name(r),
-                status: r.status.clone(),
-                progress: r.progress,
-                created_at: r.created_at,
-            })
-            .collect();
+        let found = page_of_kind(&state, CREATE_CLUSTER, page.0, limit.0).await?;
+        let tasks = views(&auth.0, &found, |r, _| CreateTaskSummary {
+            id: r.id.clone(),
+            cluster_name: cluster_name(r),
+            status: r.status.clone(),
+            progress: r.progress,
+            created_at: r.created_at,
+        });
         Ok(ok(CreateTaskList {
             tasks,
             total: found.total,
@@ -97,10 +86,7 @@ impl CreateTasksApi {
         auth: BearerAuth,
         task_id: Path<String>,
     ) -> ApiResult<CreateTaskDetail> {
-        let run = load_run(&state, &task_id).await?;
-        if run.kind != CREATE_CLUSTER {
-            return Err(ApiError::not_found("create task"));
-        }
+        let run = load_of_kind(&state, &task_id, CREATE_CLUSTER, "create task").await?;
         let visibility = RunVisibility::for_caller(&auth.0, &run);
         Ok(ok(CreateTaskDetail {
             logs: log_text(&state, &run, visibility).await?,

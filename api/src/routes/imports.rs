@@ -9,15 +9,14 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 use taichu_storage::entities::{clusters as clusters_entity, workflow_runs};
 use taichu_storage::repositories::clusters::{self, NewCluster};
-use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
 use taichu_storage::secrets::Slot;
-use taichu_storage::{PageRequest, new_id};
+use taichu_storage::{db, new_id};
 use taichu_workflows::import_cluster::{ImportCluster, ImportClusterInput};
-use taichu_workflows::kube;
+use taichu_workflows::{Lock, Workflow, kube};
 
 use super::ApiTags;
 use super::clusters::insecure_allowed;
-use super::workflows::{RunVisibility, load_run, log_text};
+use super::run_views::{RunVisibility, input_of, load_of_kind, log_text, page_of_kind, views};
 use crate::auth::{AuthUser, BearerAuth, WriterAuth};
 use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
@@ -73,7 +72,7 @@ pub struct ImportStatus {
 
 impl ImportView {
     fn of(run: &workflow_runs::Model, visibility: RunVisibility) -> Self {
-        let input: Option<ImportClusterInput> = serde_json::from_str(&run.input).ok();
+        let input: Option<ImportClusterInput> = input_of(run);
         Self {
             id: run.id.clone(),
             cluster_id: input.as_ref().map(|i| i.cluster_id.clone()),
@@ -103,8 +102,9 @@ fn decode_kubeconfig(encoded: &str, allow_insecure: bool) -> Result<(String, kub
     Ok((yaml, summary))
 }
 
-/// Checks the kubeconfig, registers the cluster with it sealed, and starts
-/// the import run. Nothing is written when the kubeconfig is unusable.
+/// Checks the kubeconfig, then in one transaction registers the cluster
+/// with it sealed and starts the import run holding the cluster. Nothing is
+/// written when the kubeconfig is unusable.
 pub async fn start_import(
     state: &AppState,
     mut new: NewCluster,
@@ -117,22 +117,24 @@ pub async fn start_import(
     }
     new.kubeconfig_enc = Some(state.secrets.seal_str(Slot::ClusterKubeconfig, &new.id, &yaml));
     new.api_server = Some(summary.server);
-    let cluster = clusters::create(&state.db, new).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let cluster = clusters::create(&txn, new).await?;
     let input = ImportClusterInput {
         cluster_id: cluster.id.clone(),
         cluster_name: cluster.name.clone(),
     };
-    match state
+    let started = state
         .engine
-        .start::<ImportCluster>(Some(cluster.id.clone()), &input, Some(&caller.starter()))
-        .await
-    {
-        Ok(run) => Ok((cluster, run)),
-        Err(err) => {
-            clusters::delete(&state.db, &cluster.id).await?;
-            Err(err.into())
-        }
-    }
+        .start_in::<ImportCluster>(
+            &txn,
+            Some(cluster.id.clone()),
+            &input,
+            Some(&caller.starter()),
+            &[Lock::Cluster(cluster.id.clone())],
+        )
+        .await?;
+    txn.commit().await?;
+    Ok((cluster, state.engine.enqueue(started).await))
 }
 
 #[derive(Debug)]
@@ -180,18 +182,9 @@ impl ImportsApi {
         page: Query<Option<u64>>,
         limit: Query<Option<u64>>,
     ) -> ApiResult<ImportList> {
-        let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
-        let filter = RunFilter {
-            kind: Some(ImportCluster::KIND_NAME.to_owned()),
-            ..Default::default()
-        };
-        let found = runs::list(&state.db, filter, page).await?;
+        let found = page_of_kind(&state, ImportCluster::KIND, page.0, limit.0).await?;
         Ok(ok(ImportList {
-            imports: found
-                .items
-                .iter()
-                .map(|run| ImportView::of(run, RunVisibility::for_caller(&auth.0, run)))
-                .collect(),
+            imports: views(&auth.0, &found, ImportView::of),
             total: found.total,
         }))
     }
@@ -204,10 +197,7 @@ impl ImportsApi {
         auth: BearerAuth,
         import_id: Path<String>,
     ) -> ApiResult<ImportStatus> {
-        let run = load_run(&state, &import_id).await?;
-        if run.kind != ImportCluster::KIND_NAME {
-            return Err(ApiError::not_found("import"));
-        }
+        let run = load_of_kind(&state, &import_id, ImportCluster::KIND, "import").await?;
         let visibility = RunVisibility::for_caller(&auth.0, &run);
         Ok(ok(ImportStatus {
             import: ImportView::of(&run, visibility),

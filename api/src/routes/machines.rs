@@ -8,11 +8,11 @@ use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 use taichu_storage::entities::machines::Model;
-use taichu_storage::repositories::machines::{self, Access, MachineChanges, NewMachine, status};
+use taichu_storage::repositories::machines::{self, Access, MachineChanges, MachineStatus, NewMachine};
 use taichu_storage::secrets::Slot;
-use taichu_storage::{PageRequest, new_id};
+use taichu_storage::{ConnectionTrait, PageRequest, db, new_id};
 use taichu_workflows::check_machine::{CheckMachine, CheckMachineInput};
-use taichu_workflows::ssh;
+use taichu_workflows::{Lock, ssh};
 
 use super::ApiTags;
 use super::workflows::RunSummary;
@@ -63,6 +63,7 @@ pub struct MachineView {
 
 impl From<Model> for MachineView {
     fn from(m: Model) -> Self {
+        let shown_status = m.machine_status().as_str().to_owned();
         Self {
             labels: serde_json::from_str(&m.labels).unwrap_or_default(),
             has_password: m.password_enc.is_some(),
@@ -75,7 +76,7 @@ impl From<Model> for MachineView {
             username: m.username,
             role: m.role,
             description: m.description,
-            status: m.status,
+            status: shown_status,
             status_message: m.status_message,
             last_check_at: m.last_check_at,
             host_key_fingerprint: m.host_key_fingerprint,
@@ -231,20 +232,25 @@ async fn load_owned(state: &AppState, id: &str, caller: &AuthUser) -> Result<Mod
     Ok(machine)
 }
 
-async fn start_check(state: &AppState, machine: &Model, caller: &AuthUser) -> Result<RunSummary, ApiError> {
+/// Starts a check of `machine` in `txn`. A check only looks, so it takes no
+/// lock: it runs beside whatever else acts on the machine.
+async fn start_check(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    machine: &Model,
+    caller: &AuthUser,
+) -> Result<taichu_workflows::Started, ApiError> {
     let input = CheckMachineInput {
         machine_id: machine.id.clone(),
     };
-    let run = state
+    Ok(state
         .engine
-        .start::<CheckMachine>(Some(machine.id.clone()), &input, Some(&caller.starter()))
-        .await?;
-    Ok((&run).into())
+        .start_in::<CheckMachine>(txn, Some(machine.id.clone()), &input, Some(&caller.starter()), &[])
+        .await?)
 }
 
 fn not_in_use(machine: &Model) -> Result<(), ApiError> {
     match &machine.cluster_id {
-        _ if machine.status == status::IN_USE => Err(ApiError::conflict("machine is in use by a cluster")),
         Some(cluster) => Err(ApiError::conflict(format!("machine is in use by cluster {cluster}"))),
         None => Ok(()),
     }
@@ -297,15 +303,12 @@ impl MachinesApi {
             description: b.description,
             owner_id: Some(auth.0.id.clone()),
         };
-        let machine = machines::create(&state.db, new).await?;
-        let run = match start_check(&state, &machine, &auth.0).await {
-            Ok(run) => run,
-            Err(err) => {
-                // Nothing half-written: no machine without its first check.
-                machines::delete(&state.db, &machine.id).await?;
-                return Err(err);
-            }
-        };
+        // The machine and its first check commit together, or neither does.
+        let txn = db::begin_write(&state.db).await?;
+        let machine = machines::create(&txn, new).await?;
+        let started = start_check(&state, &txn, &machine, &auth.0).await?;
+        txn.commit().await?;
+        let run = state.engine.enqueue(started).await;
         Ok(ok(CreatedMachine {
             machine: machine.into(),
             check_workflow_id: run.id,
@@ -323,7 +326,12 @@ impl MachinesApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<MachineList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
-        let found = machines::list(&state.db, status.0, page).await?;
+        let status = status
+            .0
+            .map(|s| s.parse::<MachineStatus>())
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
+        let found = machines::list(&state.db, status, page).await?;
         Ok(ok(MachineList {
             machines: found.items.into_iter().map(Into::into).collect(),
             total: found.total,
@@ -408,7 +416,15 @@ impl MachinesApi {
     async fn delete(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<MessageData> {
         let machine = load_owned(&state, &id, &auth.0).await?;
         not_in_use(&machine)?;
-        machines::delete(&state.db, &machine.id).await?;
+        // Not while an operation that changes it (joining it to a cluster) runs.
+        let txn = db::begin_write(&state.db).await?;
+        let held = state
+            .engine
+            .hold_in(&txn, &[Lock::Machine(machine.id.clone())], "delete_machine")
+            .await?;
+        machines::delete(&txn, &machine.id).await?;
+        held.release(&txn).await?;
+        txn.commit().await?;
         Ok(ok(MessageData::new("machine deleted")))
     }
 
@@ -421,10 +437,16 @@ impl MachinesApi {
         id: Path<String>,
         body: JsonBody<MachineStatusRequest>,
     ) -> ApiResult<MachineView> {
-        validate::one_of("status", &body.status, &[status::READY, status::MAINTENANCE])?;
+        let settable = [MachineStatus::Ready, MachineStatus::Maintenance];
+        let to = body
+            .status
+            .parse::<MachineStatus>()
+            .ok()
+            .filter(|s| settable.contains(s))
+            .ok_or_else(|| ApiError::bad_request("status: must be ready or maintenance"))?;
         let machine = load_owned(&state, &id, &auth.0).await?;
         not_in_use(&machine)?;
-        machines::set_status(&state.db, &machine.id, &body.status).await?;
+        machines::set_status(&state.db, &machine.id, to).await?;
         Ok(ok(load(&state, &machine.id).await?.into()))
     }
 
@@ -433,6 +455,9 @@ impl MachinesApi {
     #[oai(path = "/machines/:id/check", method = "post")]
     async fn check(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<RunSummary> {
         let machine = load_owned(&state, &id, &auth.0).await?;
-        Ok(ok(start_check(&state, &machine, &auth.0).await?))
+        let txn = db::begin_write(&state.db).await?;
+        let started = start_check(&state, &txn, &machine, &auth.0).await?;
+        txn.commit().await?;
+        Ok(ok((&state.engine.enqueue(started).await).into()))
     }
 }

@@ -1,15 +1,28 @@
 //! One module per resource; each holds its `#[OpenApi]` struct and its types.
 
+/// The audit trail (`/audit`, `/clusters/{id}/audit`).
 pub mod audit;
+/// Login, registration, tokens, profile.
 pub mod auth;
+/// The cluster registry and topology.
 pub mod clusters;
+/// Cluster creation tasks: views of `create_cluster` runs.
 pub mod create_tasks;
+/// `/healthz` and `/readyz`.
 pub mod health;
+/// Importing clusters from kubeconfigs.
 pub mod imports;
+/// Live views read from the clusters.
 pub mod live;
+/// The machine inventory.
 pub mod machines;
+/// `/metrics`.
 pub mod metrics;
+/// What the views over runs of one kind share.
+pub mod run_views;
+/// Accounts (admin; self-service).
 pub mod users;
+/// Workflow runs, cancel, canary.
 pub mod workflows;
 
 use poem_openapi::Tags;

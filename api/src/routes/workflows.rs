@@ -4,49 +4,20 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
-use taichu_storage::PageRequest;
 use taichu_storage::entities::{workflow_logs, workflow_runs, workflow_steps as step_rows};
-use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
+use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter, RunStatus};
 use taichu_storage::repositories::workflow_steps;
+use taichu_storage::{PageRequest, db};
+use taichu_workflows::StepSpec;
 use taichu_workflows::canary::{Canary, CanaryInput};
-use taichu_workflows::{StepSpec, WorkflowError};
 
 use super::ApiTags;
-use crate::auth::{AdminAuth, AuthUser, BearerAuth, WriterAuth};
+use super::run_views::{MAX_LOG_LINES, RunVisibility, load_run};
+use crate::auth::{AdminAuth, BearerAuth, WriterAuth};
 use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
 use crate::state::AppState;
-
-/// Log lines returned per request at most.
-const MAX_LOG_LINES: u64 = 1000;
-
-/// How much of a run a caller sees. Logs and errors carry command output
-/// and upstream replies: they are for admins and whoever started the run;
-/// everyone else sees its status and progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunVisibility {
-    Full,
-    Summary,
-}
-
-impl RunVisibility {
-    pub fn for_caller(caller: &AuthUser, run: &workflow_runs::Model) -> Self {
-        if caller.can_manage(run.created_by_id.as_deref()) {
-            Self::Full
-        } else {
-            Self::Summary
-        }
-    }
-
-    /// The run's error, if this caller may read it.
-    pub fn error(self, run: &workflow_runs::Model) -> Option<String> {
-        match self {
-            Self::Full => run.error.clone(),
-            Self::Summary => None,
-        }
-    }
-}
 
 /// A run, without its steps and logs.
 #[derive(Debug, Object)]
@@ -190,40 +161,6 @@ pub struct CanaryRequest {
 #[derive(Debug)]
 pub struct WorkflowsApi;
 
-/// Loads a run, or 404.
-pub async fn load_run(state: &AppState, id: &str) -> Result<workflow_runs::Model, ApiError> {
-    runs::find(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("workflow"))
-}
-
-/// The log of a run as text, one line per entry (for the seed's task
-/// views); empty for callers who may not read it.
-pub async fn log_text(
-    state: &AppState,
-    run: &workflow_runs::Model,
-    visibility: RunVisibility,
-) -> Result<String, ApiError> {
-    if visibility == RunVisibility::Summary {
-        return Ok(String::new());
-    }
-    let (lines, _) = workflow_steps::logs(&state.db, &run.id, 0, MAX_LOG_LINES).await?;
-    Ok(lines
-        .iter()
-        .map(|l| format!("[{}] {}", l.level, l.message))
-        .collect::<Vec<_>>()
-        .join("\n"))
-}
-
-impl From<WorkflowError> for ApiError {
-    fn from(err: WorkflowError) -> Self {
-        match err {
-            WorkflowError::InvalidInput(message) => ApiError::bad_request(message),
-            other => ApiError::internal(other),
-        }
-    }
-}
-
 #[OpenApi(tag = "ApiTags::Workflows")]
 impl WorkflowsApi {
     /// List workflow runs, newest first.
@@ -243,9 +180,14 @@ impl WorkflowsApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<RunList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
+        let status = status
+            .0
+            .map(|s| s.parse::<RunStatus>())
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
         let filter = RunFilter {
             kind: kind.0,
-            status: status.0,
+            status,
             subject: subject.0,
         };
         let found = runs::list(&state.db, filter, page).await?;
@@ -306,12 +248,14 @@ impl WorkflowsApi {
         if !auth.0.can_manage(run.created_by_id.as_deref()) {
             return Err(ApiError::forbidden("only an admin or the run's creator may cancel it"));
         }
-        if !runs::status::ACTIVE.contains(&run.status.as_str()) {
+        if !run.run_status().is_active() {
             return Err(ApiError::conflict(format!("workflow already {}", run.status)));
         }
-        let run = runs::request_cancel(&state.db, &run.id)
+        let txn = db::begin_write(&state.db).await?;
+        let run = runs::request_cancel(&txn, &run.id)
             .await?
             .ok_or_else(|| ApiError::not_found("workflow"))?;
+        txn.commit().await?;
         Ok(ok((&run).into()))
     }
 
@@ -331,7 +275,7 @@ impl WorkflowsApi {
         };
         let run = state
             .engine
-            .start::<Canary>(None, &input, Some(&auth.0.starter()))
+            .start::<Canary>(None, &input, Some(&auth.0.starter()), &[])
             .await?;
         Ok(ok((&run).into()))
     }

@@ -3,6 +3,7 @@
 pub mod audit_logs;
 pub mod clusters;
 pub mod machines;
+pub mod operation_locks;
 pub mod refresh_tokens;
 pub mod scheduler_ticks;
 pub mod sessions;

@@ -7,27 +7,20 @@ use sea_orm::{
 };
 
 use crate::entities::audit_logs::{ActiveModel, Column, Entity, Model};
+use crate::words::stored_words;
 use crate::{Page, PageRequest, Result, new_id};
 
-/// Who wrote an audit row.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Source {
-    /// The audit middleware, describing a request it saw.
-    #[default]
-    Api,
-    /// A client, through `POST /audit`: its own claim, under its own name.
-    Client,
-    /// Taichu itself (throttling, retention).
-    System,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Api => "api",
-            Source::Client => "client",
-            Source::System => "system",
-        }
+stored_words! {
+    /// Who wrote an audit row.
+    #[derive(Default)]
+    pub enum Source {
+        /// The audit middleware, describing a request it saw.
+        #[default]
+        Api = "api",
+        /// A client, through `POST /audit`: its own claim, under its own name.
+        Client = "client",
+        /// Taichu itself (throttling, retention).
+        System = "system",
     }
 }
 

@@ -8,19 +8,28 @@ use sea_orm::{
 };
 
 use crate::entities::clusters::{ActiveModel, Column, Entity, Model};
-use crate::entities::machines;
 use crate::error::conflict_on_unique;
+use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
 
-/// Cluster statuses as stored (the seed's words).
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const CREATING: &str = "creating";
-    pub const RUNNING: &str = "running";
-    pub const HEALTHY: &str = "healthy";
-    pub const UNHEALTHY: &str = "unhealthy";
-    pub const UNREACHABLE: &str = "unreachable";
-    pub const DELETING: &str = "deleting";
+stored_words! {
+    /// Where a cluster stands (the seed's words).
+    pub enum ClusterStatus {
+        Pending = "pending",
+        Creating = "creating",
+        Running = "running",
+        Healthy = "healthy",
+        Unhealthy = "unhealthy",
+        Unreachable = "unreachable",
+        Deleting = "deleting",
+    }
+}
+
+impl Model {
+    /// The cluster's status; an unknown word reads as unreachable.
+    pub fn cluster_status(&self) -> ClusterStatus {
+        self.status.parse().unwrap_or(ClusterStatus::Unreachable)
+    }
 }
 
 /// A cluster to register; a kubeconfig, when given, is already sealed for row `id`.
@@ -50,7 +59,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewCluster) -> Result<Model>
         region: Set(new.region),
         version: Set(new.version),
         node_count: Set(new.node_count),
-        status: Set(status::PENDING.to_owned()),
+        status: Set(ClusterStatus::Pending.as_str().to_owned()),
         status_message: Set(None),
         api_server: Set(new.api_server),
         kubeconfig_enc: Set(new.kubeconfig_enc),
@@ -71,7 +80,7 @@ pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> 
 /// Filters for listing clusters.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterFilter {
-    pub status: Option<String>,
+    pub status: Option<ClusterStatus>,
     pub provider: Option<String>,
     /// Part of the name, taken literally (`%` and `_` match themselves).
     pub search: Option<String>,
@@ -95,7 +104,7 @@ fn contains_literally(text: &str) -> LikeExpr {
 pub async fn list(db: &impl ConnectionTrait, filter: ClusterFilter, page: PageRequest) -> Result<Page<Model>> {
     let mut cond = Condition::all();
     if let Some(v) = filter.status {
-        cond = cond.add(Column::Status.eq(v));
+        cond = cond.add(Column::Status.eq(v.as_str()));
     }
     if let Some(v) = filter.provider {
         cond = cond.add(Column::Provider.eq(v));
@@ -117,18 +126,9 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Model>> {
     Ok(Entity::find().order_by_asc(Column::Id).all(db).await?)
 }
 
-/// Removes the cluster's records; machines it used become free again
-/// (`pending`, to be checked). The cluster itself is never touched.
+/// Removes the cluster's records; the machines it used are freed by their
+/// key (`ON DELETE SET NULL`). The cluster itself is never touched.
 pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<bool> {
-    machines::Entity::update_many()
-        .col_expr(machines::Column::ClusterId, Expr::value(Option::<String>::None))
-        .col_expr(
-            machines::Column::Status,
-            Expr::value(crate::repositories::machines::status::PENDING),
-        )
-        .filter(machines::Column::ClusterId.eq(id))
-        .exec(db)
-        .await?;
     // Audit rows stay: the trail outlives what it describes.
     Ok(Entity::delete_by_id(id.to_owned()).exec(db).await?.rows_affected > 0)
 }
@@ -144,7 +144,7 @@ pub async fn record_import(
     Entity::update_many()
         .col_expr(Column::Version, Expr::value(version))
         .col_expr(Column::NodeCount, Expr::value(node_count))
-        .col_expr(Column::Status, Expr::value(status::HEALTHY))
+        .col_expr(Column::Status, Expr::value(ClusterStatus::Healthy.as_str()))
         .col_expr(Column::StatusMessage, Expr::value("imported"))
         .col_expr(Column::LastSeenAt, Expr::value(now))
         .col_expr(Column::UpdatedAt, Expr::value(now))
@@ -163,9 +163,13 @@ pub async fn record_health(
     node_count: i32,
 ) -> Result<()> {
     let now = Utc::now();
-    let to = if healthy { status::HEALTHY } else { status::UNHEALTHY };
+    let to = if healthy {
+        ClusterStatus::Healthy
+    } else {
+        ClusterStatus::Unhealthy
+    };
     Entity::update_many()
-        .col_expr(Column::Status, Expr::value(to))
+        .col_expr(Column::Status, Expr::value(to.as_str()))
         .col_expr(Column::StatusMessage, Expr::value(message))
         .col_expr(Column::NodeCount, Expr::value(node_count))
         .col_expr(Column::LastSeenAt, Expr::value(now))
@@ -179,7 +183,7 @@ pub async fn record_health(
 /// Records that the cluster did not answer, and why.
 pub async fn mark_unreachable(db: &impl ConnectionTrait, id: &str, reason: &str) -> Result<()> {
     Entity::update_many()
-        .col_expr(Column::Status, Expr::value(status::UNREACHABLE))
+        .col_expr(Column::Status, Expr::value(ClusterStatus::Unreachable.as_str()))
         .col_expr(Column::StatusMessage, Expr::value(reason))
         .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(Column::Id.eq(id))

@@ -9,16 +9,31 @@ use sea_orm::{
 
 use crate::entities::machines::{ActiveModel, Column, Entity, Model};
 use crate::error::conflict_on_unique;
+use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
 
-/// Machine statuses as stored.
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const READY: &str = "ready";
-    pub const UNREACHABLE: &str = "unreachable";
-    pub const IN_USE: &str = "in-use";
-    pub const MAINTENANCE: &str = "maintenance";
-    pub const ALL: [&str; 5] = [PENDING, READY, UNREACHABLE, IN_USE, MAINTENANCE];
+stored_words! {
+    /// Where a machine stands. `in-use` is never stored: a machine is in use
+    /// exactly while its `cluster_id` names a cluster.
+    pub enum MachineStatus {
+        Pending = "pending",
+        Ready = "ready",
+        Unreachable = "unreachable",
+        InUse = "in-use",
+        Maintenance = "maintenance",
+    }
+}
+
+impl Model {
+    /// The status as shown: `in-use` while a cluster uses it, else what its
+    /// checks (or its operator) last said.
+    pub fn machine_status(&self) -> MachineStatus {
+        if self.cluster_id.is_some() {
+            MachineStatus::InUse
+        } else {
+            self.status.parse().unwrap_or(MachineStatus::Unreachable)
+        }
+    }
 }
 
 /// A machine to create; secrets already sealed for row `id`.
@@ -52,7 +67,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewMachine) -> Result<Model>
         role: Set(new.role),
         labels: Set(new.labels),
         description: Set(new.description),
-        status: Set(status::PENDING.to_owned()),
+        status: Set(MachineStatus::Pending.as_str().to_owned()),
         status_message: Set(None),
         last_check_at: Set(None),
         host_key_fingerprint: Set(None),
@@ -74,11 +89,17 @@ pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> 
     Ok(Entity::find_by_id(id.to_owned()).one(db).await?)
 }
 
-/// Oldest first, optionally only one status.
-pub async fn list(db: &impl ConnectionTrait, status: Option<String>, page: PageRequest) -> Result<Page<Model>> {
+/// Oldest first, optionally only those shown with `status`.
+pub async fn list(db: &impl ConnectionTrait, status: Option<MachineStatus>, page: PageRequest) -> Result<Page<Model>> {
     let mut cond = Condition::all();
-    if let Some(s) = status {
-        cond = cond.add(Column::Status.eq(s));
+    match status {
+        Some(MachineStatus::InUse) => cond = cond.add(Column::ClusterId.is_not_null()),
+        Some(other) => {
+            cond = cond
+                .add(Column::Status.eq(other.as_str()))
+                .add(Column::ClusterId.is_null())
+        }
+        None => {}
     }
     let paginator = Entity::find()
         .filter(cond)
@@ -145,9 +166,9 @@ pub async fn update(db: &impl ConnectionTrait, machine: Model, changes: MachineC
 }
 
 /// Sets a machine's status as an operator asked (`ready`, `maintenance`).
-pub async fn set_status(db: &impl ConnectionTrait, id: &str, to: &str) -> Result<()> {
+pub async fn set_status(db: &impl ConnectionTrait, id: &str, to: MachineStatus) -> Result<()> {
     Entity::update_many()
-        .col_expr(Column::Status, Expr::value(to))
+        .col_expr(Column::Status, Expr::value(to.as_str()))
         .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(Column::Id.eq(id))
         .exec(db)
@@ -178,10 +199,11 @@ pub struct Facts {
     pub memory_bytes: Option<i64>,
 }
 
-/// Records a successful check: facts, and `ready` unless a cluster uses it.
+/// Records a successful check: facts, and `ready`.
 pub async fn record_facts(db: &impl ConnectionTrait, id: &str, facts: Facts) -> Result<()> {
     let now = Utc::now();
-    let mut q = Entity::update_many()
+    Entity::update_many()
+        .col_expr(Column::Status, Expr::value(MachineStatus::Ready.as_str()))
         .col_expr(Column::StatusMessage, Expr::value("reachable over SSH"))
         .col_expr(Column::LastCheckAt, Expr::value(now))
         .col_expr(Column::Hostname, Expr::value(facts.hostname))
@@ -190,27 +212,18 @@ pub async fn record_facts(db: &impl ConnectionTrait, id: &str, facts: Facts) -> 
         .col_expr(Column::Os, Expr::value(facts.os))
         .col_expr(Column::CpuCores, Expr::value(facts.cpu_cores))
         .col_expr(Column::MemoryBytes, Expr::value(facts.memory_bytes))
-        .col_expr(Column::UpdatedAt, Expr::value(now));
-    q = q.col_expr(
-        Column::Status,
-        Expr::case(Column::Status.eq(status::IN_USE), status::IN_USE)
-            .finally(status::READY)
-            .into(),
-    );
-    q.filter(Column::Id.eq(id)).exec(db).await?;
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
-/// Records a failed check: `unreachable` (unless a cluster uses it) and why.
+/// Records a failed check: `unreachable`, and why.
 pub async fn mark_unreachable(db: &impl ConnectionTrait, id: &str, reason: &str) -> Result<()> {
     let now = Utc::now();
     Entity::update_many()
-        .col_expr(
-            Column::Status,
-            Expr::case(Column::Status.eq(status::IN_USE), status::IN_USE)
-                .finally(status::UNREACHABLE)
-                .into(),
-        )
+        .col_expr(Column::Status, Expr::value(MachineStatus::Unreachable.as_str()))
         .col_expr(Column::StatusMessage, Expr::value(reason))
         .col_expr(Column::LastCheckAt, Expr::value(now))
         .col_expr(Column::UpdatedAt, Expr::value(now))
@@ -224,7 +237,6 @@ pub async fn mark_unreachable(db: &impl ConnectionTrait, id: &str, reason: &str)
 pub async fn assign_to_cluster(db: &impl ConnectionTrait, ids: &[String], cluster_id: &str) -> Result<u64> {
     let res = Entity::update_many()
         .col_expr(Column::ClusterId, Expr::value(cluster_id))
-        .col_expr(Column::Status, Expr::value(status::IN_USE))
         .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(Column::Id.is_in(ids.iter().cloned()))
         .filter(Column::ClusterId.is_null())

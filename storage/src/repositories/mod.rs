@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod clusters;
 pub mod machines;
+pub mod operation_locks;
 pub mod scheduler;
 pub mod sessions;
 pub mod users;

@@ -1,8 +1,5 @@
 //! Accounts.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -12,42 +9,16 @@ use sea_orm::{
 
 use crate::entities::users::{self, ActiveModel, Column, Entity, Model};
 use crate::error::conflict_on_unique;
+use crate::words::stored_words;
 use crate::{Page, PageRequest, Result, new_id};
 
-/// What an account may do: `viewer` reads, `user` works on the shared
-/// inventory (the seed's role), `admin` also manages accounts and the audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Admin,
-    User,
-    Viewer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::User => "user",
-            Role::Viewer => "viewer",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "admin" => Ok(Role::Admin),
-            "user" => Ok(Role::User),
-            "viewer" => Ok(Role::Viewer),
-            other => Err(format!("unknown role {other:?}: admin, user or viewer")),
-        }
+stored_words! {
+    /// What an account may do: `viewer` reads, `user` works on the shared
+    /// inventory (the seed's role), `admin` also manages accounts and the audit trail.
+    pub enum Role {
+        Admin = "admin",
+        User = "user",
+        Viewer = "viewer",
     }
 }
 

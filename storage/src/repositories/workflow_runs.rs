@@ -12,17 +12,39 @@ use sea_orm::{
 };
 
 use crate::entities::workflow_runs::{ActiveModel, Column, Entity, Model};
+use crate::repositories::operation_locks;
+use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
 
-/// Run statuses as stored.
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const RUNNING: &str = "running";
-    pub const COMPLETED: &str = "completed";
-    pub const FAILED: &str = "failed";
-    pub const CANCELLED: &str = "cancelled";
+stored_words! {
+    /// Where a run stands.
+    pub enum RunStatus {
+        Pending = "pending",
+        Running = "running",
+        Completed = "completed",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
+}
+
+impl RunStatus {
     /// Statuses a worker may still act on.
-    pub const ACTIVE: [&str; 2] = [PENDING, RUNNING];
+    pub const ACTIVE: [RunStatus; 2] = [RunStatus::Pending, RunStatus::Running];
+
+    pub fn is_active(self) -> bool {
+        Self::ACTIVE.contains(&self)
+    }
+}
+
+fn active_words() -> [&'static str; 2] {
+    RunStatus::ACTIVE.map(RunStatus::as_str)
+}
+
+impl Model {
+    /// The run's status; an unknown word reads as failed (it will not be driven).
+    pub fn run_status(&self) -> RunStatus {
+        self.status.parse().unwrap_or(RunStatus::Failed)
+    }
 }
 
 /// A run to create.
@@ -49,7 +71,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewRun) -> Result<Model> {
         input: Set(new.input),
         state: Set(new.state),
         plan: Set(new.plan),
-        status: Set(status::PENDING.to_owned()),
+        status: Set(RunStatus::Pending.as_str().to_owned()),
         current_step: Set(0),
         step_attempt: Set(0),
         progress: Set(0),
@@ -76,7 +98,7 @@ pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> 
 #[derive(Debug, Clone, Default)]
 pub struct RunFilter {
     pub kind: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<RunStatus>,
     pub subject: Option<String>,
 }
 
@@ -87,7 +109,7 @@ pub async fn list(db: &impl ConnectionTrait, filter: RunFilter, page: PageReques
         cond = cond.add(Column::Kind.eq(v));
     }
     if let Some(v) = filter.status {
-        cond = cond.add(Column::Status.eq(v));
+        cond = cond.add(Column::Status.eq(v.as_str()));
     }
     if let Some(v) = filter.subject {
         cond = cond.add(Column::Subject.eq(v));
@@ -114,7 +136,7 @@ pub async fn try_lease(db: &impl ConnectionTrait, id: &str, owner: &str, until: 
         .col_expr(Column::LeaseOwner, Expr::value(owner))
         .col_expr(Column::LeaseExpiresAt, Expr::value(until))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.is_in(status::ACTIVE))
+        .filter(Column::Status.is_in(active_words()))
         .filter(lease_free(now))
         .exec(db)
         .await?;
@@ -151,7 +173,7 @@ pub async fn renew_lease(
 #[derive(Debug, Clone, Default)]
 pub struct RunChange {
     pub state: Option<String>,
-    pub status: Option<&'static str>,
+    pub status: Option<RunStatus>,
     pub current_step: Option<i32>,
     pub step_attempt: Option<i32>,
     pub progress: Option<i32>,
@@ -160,6 +182,8 @@ pub struct RunChange {
     pub started_at: Option<DateTime<Utc>>,
     pub finished: bool,
     pub release_lease: bool,
+    /// Apply only if nobody has asked to cancel the run meanwhile.
+    pub unless_cancelled: bool,
 }
 
 /// Applies `change` if `owner` still holds the lease; false when it does not.
@@ -170,7 +194,7 @@ pub async fn update_leased(db: &impl ConnectionTrait, id: &str, owner: &str, cha
         q = q.col_expr(Column::State, Expr::value(v));
     }
     if let Some(v) = change.status {
-        q = q.col_expr(Column::Status, Expr::value(v));
+        q = q.col_expr(Column::Status, Expr::value(v.as_str()));
     }
     if let Some(v) = change.current_step {
         q = q.col_expr(Column::CurrentStep, Expr::value(v));
@@ -198,6 +222,9 @@ pub async fn update_leased(db: &impl ConnectionTrait, id: &str, owner: &str, cha
             .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
             .col_expr(Column::LeaseExpiresAt, Expr::value(Option::<DateTime<Utc>>::None));
     }
+    if change.unless_cancelled {
+        q = q.filter(Column::CancelRequested.eq(false));
+    }
     let res = q
         .filter(Column::Id.eq(id))
         .filter(Column::LeaseOwner.eq(owner))
@@ -206,26 +233,42 @@ pub async fn update_leased(db: &impl ConnectionTrait, id: &str, owner: &str, cha
     Ok(res.rows_affected == 1)
 }
 
-/// Asks a run to stop. A run nobody is executing is cancelled on the spot;
-/// a running one is stopped by its worker. Returns the run after the change.
+/// Lets go of `owner`'s lease, if it still holds one.
+pub async fn release_lease(db: &impl ConnectionTrait, id: &str, owner: &str) -> Result<()> {
+    Entity::update_many()
+        .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(Column::LeaseExpiresAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(Column::Id.eq(id))
+        .filter(Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Asks a run to stop. A run nobody is executing is cancelled on the spot
+/// (its locks released with it); a running one is stopped by its worker.
+/// Returns the run after the change. Call it in a transaction.
 pub async fn request_cancel(db: &impl ConnectionTrait, id: &str) -> Result<Option<Model>> {
     let now = Utc::now();
     Entity::update_many()
         .col_expr(Column::CancelRequested, Expr::value(true))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.is_in(status::ACTIVE))
+        .filter(Column::Status.is_in(active_words()))
         .exec(db)
         .await?;
-    Entity::update_many()
-        .col_expr(Column::Status, Expr::value(status::CANCELLED))
+    let stopped = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(RunStatus::Cancelled.as_str()))
         .col_expr(Column::Error, Expr::value("cancelled by request"))
         .col_expr(Column::FinishedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.is_in(status::ACTIVE))
+        .filter(Column::Status.is_in(active_words()))
         .filter(lease_free(now))
         .exec(db)
         .await?;
+    if stopped.rows_affected > 0 {
+        operation_locks::release_run(db, id).await?;
+    }
     find(db, id).await
 }
 
@@ -236,7 +279,7 @@ pub async fn stranded(db: &impl ConnectionTrait, idle: chrono::Duration, limit: 
     Ok(Entity::find()
         .select_only()
         .column(Column::Id)
-        .filter(Column::Status.is_in(status::ACTIVE))
+        .filter(Column::Status.is_in(active_words()))
         .filter(lease_free(now))
         .filter(Column::UpdatedAt.lt(now - idle))
         .order_by_asc(Column::UpdatedAt)
@@ -277,7 +320,7 @@ pub async fn count_finished(db: &impl ConnectionTrait, ids: &[String]) -> Result
     for chunk in ids.chunks(500) {
         finished += Entity::find()
             .filter(Column::Id.is_in(chunk.iter().cloned()))
-            .filter(Column::Status.is_not_in(status::ACTIVE))
+            .filter(Column::Status.is_not_in(active_words()))
             .count(db)
             .await?;
     }
@@ -288,7 +331,7 @@ pub async fn count_finished(db: &impl ConnectionTrait, ids: &[String]) -> Result
 pub async fn active_for_subject(db: &impl ConnectionTrait, subject: &str) -> Result<Vec<Model>> {
     Ok(Entity::find()
         .filter(Column::Subject.eq(subject))
-        .filter(Column::Status.is_in(status::ACTIVE))
+        .filter(Column::Status.is_in(active_words()))
         .order_by_asc(Column::Id)
         .all(db)
         .await?)

@@ -1,6 +1,6 @@
 //! Step attempts, logs and the canary's markers of a run.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -8,15 +8,19 @@ use sea_orm::{
 };
 
 use crate::entities::{workflow_logs, workflow_markers, workflow_steps};
+use crate::words::stored_words;
 use crate::{Result, new_id};
 
-/// Step statuses as stored.
-pub mod status {
-    pub const RUNNING: &str = "running";
-    pub const COMPLETED: &str = "completed";
-    pub const FAILED: &str = "failed";
-    pub const ABANDONED: &str = "abandoned";
-    pub const CANCELLED: &str = "cancelled";
+stored_words! {
+    /// How a step attempt stands.
+    pub enum StepStatus {
+        Running = "running",
+        Completed = "completed",
+        Failed = "failed",
+        /// Its worker was lost; the step runs again.
+        Abandoned = "abandoned",
+        Cancelled = "cancelled",
+    }
 }
 
 /// Records the start of an attempt.
@@ -34,7 +38,7 @@ pub async fn start(
         step_index: Set(step_index),
         name: Set(name.to_owned()),
         attempt: Set(attempt),
-        status: Set(status::RUNNING.to_owned()),
+        status: Set(StepStatus::Running.as_str().to_owned()),
         error: Set(None),
         worker: Set(Some(worker.to_owned())),
         started_at: Set(Utc::now()),
@@ -48,13 +52,13 @@ pub async fn start(
 pub async fn finish(
     db: &impl ConnectionTrait,
     step: &workflow_steps::Model,
-    status: &str,
+    status: StepStatus,
     error: Option<String>,
 ) -> Result<()> {
     let now = Utc::now();
     let duration = (now - step.started_at).num_milliseconds().max(0);
     workflow_steps::Entity::update_many()
-        .col_expr(workflow_steps::Column::Status, Expr::value(status))
+        .col_expr(workflow_steps::Column::Status, Expr::value(status.as_str()))
         .col_expr(workflow_steps::Column::Error, Expr::value(error))
         .col_expr(workflow_steps::Column::FinishedAt, Expr::value(now))
         .col_expr(workflow_steps::Column::DurationMs, Expr::value(duration))
@@ -67,14 +71,17 @@ pub async fn finish(
 /// Marks attempts left `running` by a worker that died; returns how many.
 pub async fn abandon_running(db: &impl ConnectionTrait, run_id: &str) -> Result<u64> {
     let res = workflow_steps::Entity::update_many()
-        .col_expr(workflow_steps::Column::Status, Expr::value(status::ABANDONED))
+        .col_expr(
+            workflow_steps::Column::Status,
+            Expr::value(StepStatus::Abandoned.as_str()),
+        )
         .col_expr(
             workflow_steps::Column::Error,
             Expr::value("worker lost while the step ran; it runs again"),
         )
         .col_expr(workflow_steps::Column::FinishedAt, Expr::value(Utc::now()))
         .filter(workflow_steps::Column::RunId.eq(run_id))
-        .filter(workflow_steps::Column::Status.eq(status::RUNNING))
+        .filter(workflow_steps::Column::Status.eq(StepStatus::Running.as_str()))
         .exec(db)
         .await?;
     Ok(res.rows_affected)
@@ -116,6 +123,34 @@ pub async fn duration_histogram(db: &impl ConnectionTrait, bounds_ms: &[i64]) ->
         counts.push(row.try_get::<i64>("", &format!("b{i}"))?);
     }
     Ok((counts, row.try_get::<i64>("", "n")?, row.try_get::<i64>("", "total")?))
+}
+
+/// A log line to append, stamped when it was said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLog {
+    pub step: Option<String>,
+    pub level: String,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Appends `lines` to a run's log, in order, in one statement.
+pub async fn append_logs(db: &impl ConnectionTrait, run_id: &str, lines: Vec<NewLog>) -> Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let rows = lines.into_iter().map(|l| workflow_logs::ActiveModel {
+        run_id: Set(run_id.to_owned()),
+        step: Set(l.step),
+        level: Set(l.level),
+        message: Set(l.message),
+        created_at: Set(l.at),
+        ..Default::default()
+    });
+    workflow_logs::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 /// Appends a log line to a run.

@@ -1,63 +1,49 @@
 //! Periodic cluster health: every tick, each cluster with a kubeconfig is
 //! asked for its nodes (bounded concurrency, a timeout each) and marked
 //! `healthy` (all nodes Ready), `unhealthy` (answers, some nodes not Ready)
-//! or `unreachable`. A tick runs once across all worker replicas: the first
-//! to claim it in the database runs it.
+//! or `unreachable`. A tick runs on one replica (see `scheduler`).
 
 use std::time::Duration;
 
-use chrono::Utc;
 use futures::StreamExt;
 use taichu_storage::entities::clusters::Model as Cluster;
-use taichu_storage::repositories::{clusters, scheduler};
+use taichu_storage::repositories::clusters::{self, ClusterStatus};
 use taichu_workflows::{WorkflowEnv, kube};
 
 use crate::Shutdown;
+use crate::scheduler::Periodic;
 
 const JOB: &str = "cluster-health";
 const CONCURRENCY: usize = 8;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Statuses the checker leaves alone: an operation owns the cluster then.
-const BUSY: [&str; 3] = [
-    clusters::status::PENDING,
-    clusters::status::CREATING,
-    clusters::status::DELETING,
-];
+const BUSY: [ClusterStatus; 3] = [ClusterStatus::Pending, ClusterStatus::Creating, ClusterStatus::Deleting];
 
 pub async fn run(env: WorkflowEnv, every: Duration, owner: String, shutdown: Shutdown) {
-    let db = &env.db;
-    let period = i64::try_from(every.as_millis()).unwrap_or(i64::MAX).max(1);
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tick.tick() => {}
+    let periodic = Periodic {
+        job: JOB,
+        period: every,
+        owner,
+    };
+    let db = env.db.clone();
+    periodic.run(db, shutdown, || check_all(&env)).await;
+}
+
+async fn check_all(env: &WorkflowEnv) {
+    let all = match clusters::all(&env.db).await {
+        Ok(all) => all,
+        Err(err) => {
+            tracing::warn!(error = %err, "listing clusters for health checks failed");
+            return;
         }
-        let current = Utc::now().timestamp_millis() / period;
-        match scheduler::claim(db, JOB, current, &owner).await {
-            Ok(true) => {}
-            Ok(false) => continue,
-            Err(err) => {
-                tracing::warn!(error = %err, "claiming a health tick failed");
-                continue;
-            }
-        }
-        let _ = scheduler::forget_before(db, JOB, current - 100).await;
-        let all = match clusters::all(db).await {
-            Ok(all) => all,
-            Err(err) => {
-                tracing::warn!(error = %err, "listing clusters for health checks failed");
-                continue;
-            }
-        };
-        futures::stream::iter(
-            all.into_iter()
-                .filter(|c| c.kubeconfig_enc.is_some() && !BUSY.contains(&c.status.as_str())),
-        )
-        .for_each_concurrent(CONCURRENCY, |cluster| check(&env, cluster))
-        .await;
-    }
+    };
+    futures::stream::iter(
+        all.into_iter()
+            .filter(|c| c.kubeconfig_enc.is_some() && !BUSY.contains(&c.cluster_status())),
+    )
+    .for_each_concurrent(CONCURRENCY, |cluster| check(env, cluster))
+    .await;
 }
 
 async fn check(env: &WorkflowEnv, cluster: Cluster) {
@@ -65,8 +51,7 @@ async fn check(env: &WorkflowEnv, cluster: Cluster) {
         let client = kube::client_for(&cluster, env, TIMEOUT).await?;
         kube::nodes(&client).await
     };
-    let outcome = tokio::time::timeout(TIMEOUT * 2, probe).await;
-    let recorded = match outcome {
+    let recorded = match tokio::time::timeout(TIMEOUT * 2, probe).await {
         Ok(Ok(nodes)) => {
             let ready = nodes.iter().filter(|n| is_ready(n)).count();
             let healthy = ready == nodes.len() && !nodes.is_empty();

@@ -1,0 +1,56 @@
+//! The workflows a process knows, by kind. Adding a workflow is one file and
+//! one line in [`all`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::canary::Canary;
+use crate::check_machine::CheckMachine;
+use crate::definition::{ErasedWorkflow, PlanEntry, Workflow};
+use crate::error::WorkflowError;
+use crate::import_cluster::ImportCluster;
+
+/// Every workflow of this build.
+pub fn all() -> Registry {
+    Registry::new()
+        .register(Canary)
+        .register(CheckMachine)
+        .register(ImportCluster)
+}
+
+/// Workflows by kind.
+#[derive(Clone, Default)]
+pub struct Registry {
+    workflows: HashMap<&'static str, Arc<dyn ErasedWorkflow>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.workflows.keys()).finish()
+    }
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn register<W: Workflow>(mut self, workflow: W) -> Self {
+        self.workflows.insert(W::KIND, Arc::new(workflow));
+        self
+    }
+
+    pub(crate) fn get(&self, kind: &str) -> Option<Arc<dyn ErasedWorkflow>> {
+        self.workflows.get(kind).cloned()
+    }
+
+    /// Serialises `input` and plans it.
+    pub(crate) fn plan<W: Workflow>(&self, input: &W::Input) -> Result<(String, Vec<PlanEntry>), WorkflowError> {
+        let value = serde_json::to_value(input).map_err(|e| WorkflowError::InvalidInput(e.to_string()))?;
+        let workflow = self
+            .get(W::KIND)
+            .ok_or_else(|| WorkflowError::UnknownKind(W::KIND.to_owned()))?;
+        let plan = workflow.plan(&value)?;
+        Ok((value.to_string(), plan))
+    }
+}
