@@ -33,6 +33,10 @@ pub struct BenchWorkflowsArgs {
     /// Database URL; unset, a fresh SQLite file in a temporary directory.
     #[arg(long)]
     pub database: Option<String>,
+    /// Each step also writes the canary's marker row (a commit of its own);
+    /// without it, steps are true no-ops, as other engines' benchmarks use.
+    #[arg(long, default_value_t = false)]
+    pub markers: bool,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -91,12 +95,13 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
         "sqlite"
     };
     println!(
-        "bench workflows: database={backend} queue={} runs={} steps={} workers={} concurrency={}",
+        "bench workflows: database={backend} queue={} runs={} steps={} workers={} concurrency={} markers={}",
         queue.backend_name(),
         args.runs,
         args.steps,
         args.workers,
-        args.concurrency
+        args.concurrency,
+        args.markers
     );
     let baseline = baseline_commit_ms(&db).await?;
 
@@ -131,6 +136,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
         steps: args.steps,
         step_ms: 0,
         fail_attempts: 0,
+        marker: args.markers,
     };
 
     let started = Instant::now();

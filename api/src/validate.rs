@@ -144,6 +144,14 @@ pub fn posix_user(field: &str, name: &str) -> Result<(), ApiError> {
     }
 }
 
+/// An optional word (a status filter) parsed into its enum; 400 naming the field.
+pub fn word<T: std::str::FromStr<Err = String>>(field: &str, value: Option<String>) -> Result<Option<T>, ApiError> {
+    value
+        .map(|v| v.parse::<T>())
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))
+}
+
 /// One of `allowed`.
 pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
     if allowed.contains(&value) {

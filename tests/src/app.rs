@@ -397,15 +397,6 @@ impl TestApp {
         }
     }
 
-    /// Polls a workflow run until it is no longer pending or running.
-    pub async fn wait_run(&self, token: &str, id: &str, within: Duration) -> Value {
-        let path = format!("/workflows/{id}?log_limit=1000");
-        self.poll(&path, token, within, |run| {
-            !matches!(run["status"].as_str(), Some("pending" | "running"))
-        })
-        .await
-    }
-
     /// The database this server uses (its SQLite file, or its PostgreSQL URL).
     pub fn database_url(&self) -> String {
         match self.env_var("DATABASE_URL") {

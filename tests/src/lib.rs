@@ -1,16 +1,27 @@
 //! Test support: start the real `taichu` program on a free port with a fresh
 //! data dir (and, when asked, a fresh PostgreSQL database), and talk HTTP to it.
 
+/// A Kubernetes API server for tests.
 pub mod apiserver;
+/// The real `taichu` program as a test server.
 pub mod app;
+/// One helper per endpoint family, on `TestApp`.
+pub mod endpoints;
+/// An in-process engine over a real queue.
 pub mod engine;
+/// Private keys made by `ssh-keygen`, and hostile ones.
 pub mod keys;
+/// Rows written straight into a test server's database.
 pub mod plant;
+/// Throwaway PostgreSQL databases.
 pub mod postgres;
+/// Throwaway redis-servers.
 pub mod redis;
+/// Real sshd hosts, on loopback or in network namespaces.
 pub mod sshd;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use endpoints::{b64, kubeconfig, machine_body, peak_rss};
 
 /// True when CI asked for every real server (`TAICHU_TEST_REQUIRE=all`): a
 /// missing one then fails the test instead of skipping it.

@@ -4,6 +4,7 @@
 
 use taichu_storage::Database;
 use taichu_storage::repositories::clusters::{self, NewCluster};
+use taichu_storage::repositories::machines;
 use taichu_storage::secrets::{SecretBox, Slot};
 
 use crate::TestApp;
@@ -36,4 +37,22 @@ pub async fn cluster(app: &TestApp, name: &str, yaml: &str) -> String {
         .await
         .expect("planted health");
     id
+}
+
+/// Puts machine `machine_id` in use by a new cluster, as cluster creation
+/// will; returns the cluster's id.
+pub async fn in_use(app: &TestApp, token: &str, machine_id: &str) -> String {
+    let cluster = app
+        .post("/clusters", token, serde_json::json!({"name": "user-of-machines"}))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("cluster")
+        .to_owned();
+    let db = database(app).await;
+    let assigned = machines::assign_to_cluster(&db, &[machine_id.to_owned()], &cluster)
+        .await
+        .expect("assign");
+    assert_eq!(assigned, 1, "the machine was free");
+    cluster
 }

@@ -1,6 +1,7 @@
 //! `canary`: a workflow for operators to check that workers are alive and
-//! how fast the queue is. Each step sleeps, then writes one marker row; the
-//! first `fail_attempts` attempts of each step fail transiently.
+//! how fast the queue is. Each step sleeps, then writes one marker row (its
+//! side effect, counted by tests; `marker: false` makes steps true no-ops for
+//! benchmarks); the first `fail_attempts` attempts of each step fail transiently.
 
 use std::time::Duration;
 
@@ -21,6 +22,13 @@ pub struct CanaryInput {
     pub steps: u32,
     pub step_ms: u64,
     pub fail_attempts: u32,
+    /// Whether each step writes its marker row.
+    #[serde(default = "yes")]
+    pub marker: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -89,9 +97,11 @@ async fn tick(ctx: &StepContext, input: &CanaryInput, state: &mut CanaryState) -
             ctx.attempt, input.fail_attempts
         )));
     }
-    let index = i32::try_from(ctx.step_index).unwrap_or(i32::MAX);
-    let attempt = i32::try_from(ctx.attempt).unwrap_or(i32::MAX);
-    workflow_steps::add_marker(ctx.db(), &ctx.run_id, index, attempt).await?;
+    if input.marker {
+        let index = i32::try_from(ctx.step_index).unwrap_or(i32::MAX);
+        let attempt = i32::try_from(ctx.attempt).unwrap_or(i32::MAX);
+        workflow_steps::add_marker(ctx.db(), &ctx.run_id, index, attempt).await?;
+    }
     state.done += 1;
     Ok(())
 }

@@ -195,11 +195,7 @@ impl ClustersApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<ClusterList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
-        let status = status
-            .0
-            .map(|s| s.parse::<ClusterStatus>())
-            .transpose()
-            .map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
+        let status = validate::word::<ClusterStatus>("status", status.0)?;
         let filter = ClusterFilter {
             status,
             provider: provider.0,

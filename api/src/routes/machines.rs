@@ -326,11 +326,7 @@ impl MachinesApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<MachineList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
-        let status = status
-            .0
-            .map(|s| s.parse::<MachineStatus>())
-            .transpose()
-            .map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
+        let status = validate::word::<MachineStatus>("status", status.0)?;
         let found = machines::list(&state.db, status, page).await?;
         Ok(ok(MachineList {
             machines: found.items.into_iter().map(Into::into).collect(),

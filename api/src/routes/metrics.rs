@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
-use taichu_storage::repositories::{workflow_runs, workflow_steps};
+use taichu_storage::repositories::workflow_runs::{self, RunStatus};
+use taichu_storage::repositories::workflow_steps;
 use tokio::sync::Mutex;
 
 use crate::state::AppState;
@@ -74,13 +75,13 @@ async fn render(state: &AppState) -> Result<String, taichu_storage::StorageError
         let _ = writeln!(out, "taichu_workflow_runs{{kind=\"{kind}\",status=\"{status}\"}} {n}");
     }
     for (name, help, statuses) in [
+        ("started", "Workflow runs created.", RunStatus::ALL),
         (
-            "started",
-            "Workflow runs created.",
-            &["pending", "running", "completed", "failed", "cancelled"][..],
+            "completed",
+            "Workflow runs that completed.",
+            &[RunStatus::Completed][..],
         ),
-        ("completed", "Workflow runs that completed.", &["completed"][..]),
-        ("failed", "Workflow runs that failed.", &["failed"][..]),
+        ("failed", "Workflow runs that failed.", &[RunStatus::Failed][..]),
     ] {
         let _ = writeln!(
             out,
@@ -89,7 +90,7 @@ async fn render(state: &AppState) -> Result<String, taichu_storage::StorageError
         for kind in &kinds {
             let n: i64 = counts
                 .iter()
-                .filter(|(k, s, _)| k == kind && statuses.contains(&s.as_str()))
+                .filter(|(k, s, _)| k == kind && statuses.contains(s))
                 .map(|(_, _, n)| n)
                 .sum();
             let _ = writeln!(out, "taichu_workflow_runs_{name}_total{{kind=\"{kind}\"}} {n}");
@@ -115,7 +116,7 @@ async fn render(state: &AppState) -> Result<String, taichu_storage::StorageError
     let _ = writeln!(out, "taichu_workflow_step_duration_seconds_count {count}");
     let depth: i64 = counts
         .iter()
-        .filter(|(_, s, _)| s == "pending")
+        .filter(|(_, s, _)| *s == RunStatus::Pending)
         .map(|(_, _, n)| n)
         .sum();
     let _ = writeln!(

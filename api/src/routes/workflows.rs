@@ -18,6 +18,7 @@ use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
 use crate::state::AppState;
+use crate::validate;
 
 /// A run, without its steps and logs.
 #[derive(Debug, Object)]
@@ -180,11 +181,7 @@ impl WorkflowsApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<RunList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
-        let status = status
-            .0
-            .map(|s| s.parse::<RunStatus>())
-            .transpose()
-            .map_err(|e| ApiError::bad_request(format!("status: {e}")))?;
+        let status = validate::word::<RunStatus>("status", status.0)?;
         let filter = RunFilter {
             kind: kind.0,
             status,
@@ -272,6 +269,7 @@ impl WorkflowsApi {
             steps: body.steps,
             step_ms: body.step_ms,
             fail_attempts: body.fail_attempts,
+            marker: true,
         };
         let run = state
             .engine

@@ -300,8 +300,8 @@ pub async fn touch(db: &impl ConnectionTrait, id: &str) -> Result<()> {
 }
 
 /// `(kind, status, count)` over all runs, for metrics.
-pub async fn count_by_kind_status(db: &impl ConnectionTrait) -> Result<Vec<(String, String, i64)>> {
-    Ok(Entity::find()
+pub async fn count_by_kind_status(db: &impl ConnectionTrait) -> Result<Vec<(String, RunStatus, i64)>> {
+    let rows: Vec<(String, String, i64)> = Entity::find()
         .select_only()
         .column(Column::Kind)
         .column(Column::Status)
@@ -310,7 +310,11 @@ pub async fn count_by_kind_status(db: &impl ConnectionTrait) -> Result<Vec<(Stri
         .group_by(Column::Status)
         .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, status, n)| Some((kind, status.parse().ok()?, n)))
+        .collect())
 }
 
 /// How many of `ids` are no longer active.

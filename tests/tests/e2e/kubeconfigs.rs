@@ -6,23 +6,11 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use serde_json::json;
 use taichu_tests::apiserver::TestApiServer;
-use taichu_tests::{TestApp, plant, spawn_app_with};
+use taichu_tests::{b64, kubeconfig, plant, spawn_app_with};
 
 const TOKEN: &str = "kubeconfig-policy-token-0123456789";
-
-fn b64(text: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(text)
-}
-
-/// A kubeconfig for `server` with `cluster_extra` under its cluster and `user` as its user.
-fn kubeconfig(server: &str, cluster_extra: &str, user: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: {server}\n{cluster_extra}contexts:\n- name: c\n  context:\n    cluster: k\n    user: u\nusers:\n- name: u\n  user:\n{user}"
-    )
-}
 
 /// Each hostile form: (what it is, cluster part, user part, the field the 400 names).
 fn hostile(marker: &str, secret_file: &str) -> Vec<(&'static str, String, String, &'static str)> {
@@ -170,17 +158,11 @@ async fn unverified_tls_and_plain_http_need_an_admins_allowance() {
     );
     let started = app.post("/clusters/import", &admin, body("allowed", true)).await;
     let id = started.data()["id"].as_str().expect("id").to_owned();
-    let status = wait_import(&app, &admin, &id).await;
+    let status = app.wait_import(&admin, &id).await;
     assert_eq!(status["status"], "completed", "{status}");
     let cluster_id = status["cluster_id"].as_str().expect("cluster");
     let cluster = app.get(&format!("/clusters/{cluster_id}"), &admin).await;
     assert_eq!(cluster.data()["allow_insecure"], true);
-}
-
-async fn wait_import(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
-    let done = |s: &serde_json::Value| !matches!(s["status"].as_str(), Some("pending" | "running"));
-    app.poll(&format!("/imports/{id}/status"), token, Duration::from_secs(60), done)
-        .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -201,7 +183,7 @@ async fn a_kubeconfig_cannot_point_us_at_ourselves_or_the_metadata_service() {
             )
             .await;
         let id = started.data()["id"].as_str().expect("id").to_owned();
-        let status = wait_import(&app, &admin, &id).await;
+        let status = app.wait_import(&admin, &id).await;
         assert_eq!(status["status"], "failed", "{status}");
         let error = status["error"].as_str().expect("error");
         assert!(error.contains(expect), "{name}: {error}");
@@ -227,7 +209,9 @@ async fn a_hostile_api_server_cannot_keep_a_live_view_reading() {
             json!({"name": "hostile", "kubeconfig": b64(&yaml)}),
         )
         .await;
-    let status = wait_import(&app, &admin, started.data()["id"].as_str().expect("id")).await;
+    let status = app
+        .wait_import(&admin, started.data()["id"].as_str().expect("id"))
+        .await;
     let id = status["cluster_id"].as_str().expect("cluster").to_owned();
     let nodes = format!("/clusters/{id}/nodes");
     app.get(&nodes, &admin).await.data();

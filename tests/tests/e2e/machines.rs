@@ -1,31 +1,9 @@
 //! Seed section 机器管理接口 against real sshd hosts: the check workflow,
 //! host-key pinning, secrets never returned nor stored in plaintext.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
-use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
-use taichu_tests::{TestApp, spawn_app};
-
-async fn wait_machine(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
-    app.poll(&format!("/machines/{id}"), token, Duration::from_secs(60), |m| {
-        m["status"] == status
-    })
-    .await
-}
-
-async fn wait_run(app: &TestApp, token: &str, id: &str) -> Value {
-    app.wait_run(token, id, Duration::from_secs(60)).await
-}
-
-fn machine(name: &str, host: &SshHost, auth: Value) -> Value {
-    let mut body = json!({"name": name, "ip": host.ip, "port": host.port, "username": TEST_USER, "role": "worker",
-                          "labels": {"zone": "a"}, "description": "test host"});
-    body.as_object_mut()
-        .expect("object")
-        .extend(auth.as_object().expect("object").clone());
-    body
-}
+use taichu_tests::sshd::{SshHost, TEST_PASSWORD};
+use taichu_tests::{machine_body, spawn_app};
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
@@ -40,7 +18,7 @@ async fn password_machine_is_checked_ready_and_its_secret_never_leaks() {
         .post(
             "/machines",
             &admin,
-            machine("node-1", &host, json!({"password": TEST_PASSWORD})),
+            machine_body("node-1", &host, json!({"password": TEST_PASSWORD})),
         )
         .await;
     let data = created.data().clone();
@@ -50,10 +28,12 @@ async fn password_machine_is_checked_ready_and_its_secret_never_leaks() {
     assert!(!created.body.to_string().contains(TEST_PASSWORD));
     let id = data["id"].as_str().expect("id").to_owned();
 
-    let run = wait_run(&app, &admin, data["check_workflow_id"].as_str().expect("run")).await;
+    let run = app
+        .wait_finished(&admin, data["check_workflow_id"].as_str().expect("run"))
+        .await;
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["subject"], id.as_str());
-    let m = wait_machine(&app, &admin, &id, "ready").await;
+    let m = app.wait_machine(&admin, &id, "ready").await;
     assert!(
         m["host_key_fingerprint"]
             .as_str()
@@ -97,12 +77,12 @@ async fn key_machine_is_checked_ready() {
         .post(
             "/machines",
             &admin,
-            machine("node-k", &host, json!({"private_key": host.client_key})),
+            machine_body("node-k", &host, json!({"private_key": host.client_key})),
         )
         .await;
     let id = created.data()["id"].as_str().expect("id").to_owned();
     assert_eq!(created.data()["has_private_key"], true);
-    let m = wait_machine(&app, &admin, &id, "ready").await;
+    let m = app.wait_machine(&admin, &id, "ready").await;
     assert_eq!(m["has_password"], false);
     let key_body = host.client_key.lines().nth(1).expect("key body line");
     assert!(
@@ -120,14 +100,16 @@ async fn wrong_password_leaves_the_machine_unreachable_with_the_reason() {
         .post(
             "/machines",
             &admin,
-            machine("node-bad", &host, json!({"password": "not-the-password"})),
+            machine_body("node-bad", &host, json!({"password": "not-the-password"})),
         )
         .await;
     let id = created.data()["id"].as_str().expect("id").to_owned();
-    let run = wait_run(&app, &admin, created.data()["check_workflow_id"].as_str().expect("run")).await;
+    let run = app
+        .wait_finished(&admin, created.data()["check_workflow_id"].as_str().expect("run"))
+        .await;
     assert_eq!(run["status"], "failed");
     assert_eq!(run["attempts"], 1, "authentication failures are not retried");
-    let m = wait_machine(&app, &admin, &id, "unreachable").await;
+    let m = app.wait_machine(&admin, &id, "unreachable").await;
     assert!(
         m["status_message"]
             .as_str()
@@ -145,14 +127,14 @@ async fn a_changed_host_key_is_refused_until_reset() {
         .post(
             "/machines",
             &admin,
-            machine("node-h", &host, json!({"password": TEST_PASSWORD})),
+            machine_body("node-h", &host, json!({"password": TEST_PASSWORD})),
         )
         .await
         .data()["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    let first = wait_machine(&app, &admin, &id, "ready").await["host_key_fingerprint"].clone();
+    let first = app.wait_machine(&admin, &id, "ready").await["host_key_fingerprint"].clone();
 
     host.replace_host_key();
     let run = app
@@ -162,10 +144,10 @@ async fn a_changed_host_key_is_refused_until_reset() {
         .as_str()
         .expect("run")
         .to_owned();
-    let failed = wait_run(&app, &admin, &run).await;
+    let failed = app.wait_finished(&admin, &run).await;
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["attempts"], 1, "a changed host key is not retried: {failed}");
-    let m = wait_machine(&app, &admin, &id, "unreachable").await;
+    let m = app.wait_machine(&admin, &id, "unreachable").await;
     assert!(
         m["status_message"]
             .as_str()
@@ -195,8 +177,8 @@ async fn a_changed_host_key_is_refused_until_reset() {
         .as_str()
         .expect("run")
         .to_owned();
-    assert_eq!(wait_run(&app, &admin, &run).await["status"], "completed");
-    let m = wait_machine(&app, &admin, &id, "ready").await;
+    assert_eq!(app.wait_finished(&admin, &run).await["status"], "completed");
+    let m = app.wait_machine(&admin, &id, "ready").await;
     assert_ne!(m["host_key_fingerprint"], first);
 }
 
@@ -285,19 +267,7 @@ async fn a_machine_in_use_by_a_cluster_cannot_be_deleted_or_re_statused() {
         .expect("id")
         .to_owned();
     // Cluster creation (a later workflow) marks machines this way.
-    let cluster = app
-        .post("/clusters", &admin, json!({"name": "user-of-machines"}))
-        .await
-        .data()["id"]
-        .as_str()
-        .expect("cluster")
-        .to_owned();
-    let db = taichu_storage::connect(&app.database_url()).await.expect("database");
-    let assigned = taichu_storage::repositories::machines::assign_to_cluster(&db, std::slice::from_ref(&id), &cluster)
-        .await
-        .expect("assign");
-    assert_eq!(assigned, 1);
-
+    let cluster = taichu_tests::plant::in_use(&app, &admin, &id).await;
     assert!(
         app.delete(&format!("/machines/{id}"), &admin)
             .await
@@ -307,10 +277,20 @@ async fn a_machine_in_use_by_a_cluster_cannot_be_deleted_or_re_statused() {
     app.put(&format!("/machines/{id}/status"), &admin, json!({"status": "ready"}))
         .await
         .error(409);
+    app.put(&format!("/machines/{id}"), &admin, json!({"description": "x"}))
+        .await
+        .error(409);
     assert_eq!(
         app.get(&format!("/machines/{id}"), &admin).await.data()["status"],
         "in-use"
     );
+    assert_eq!(app.get("/machines?status=in-use", &admin).await.data()["total"], 1);
+    // Deleting the cluster's records frees its machines (by the key).
+    app.delete(&format!("/clusters/{cluster}"), &admin).await.data();
+    let freed = app.get(&format!("/machines/{id}"), &admin).await.data().clone();
+    assert!(freed["cluster_id"].is_null(), "{freed}");
+    assert_ne!(freed["status"], "in-use");
+    app.delete(&format!("/machines/{id}"), &admin).await.data();
 }
 
 #[tokio::test]
@@ -326,14 +306,14 @@ async fn machines_on_distinct_hosts_are_told_apart() {
             .post(
                 "/machines",
                 &admin,
-                machine(name, host, json!({"password": TEST_PASSWORD})),
+                machine_body(name, host, json!({"password": TEST_PASSWORD})),
             )
             .await
             .data()["id"]
             .as_str()
             .expect("id")
             .to_owned();
-        let m = wait_machine(&app, &admin, &id, "ready").await;
+        let m = app.wait_machine(&admin, &id, "ready").await;
         assert_eq!(m["ip"], host.ip.as_str());
         seen.push(m["host_key_fingerprint"].clone());
     }

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use serde_json::{Value, json};
 use taichu_tests::apiserver::TestApiServer;
 use taichu_tests::{TestApp, spawn_app};
@@ -51,20 +50,7 @@ fn seed(server: &TestApiServer) {
 }
 
 async fn imported(app: &TestApp, token: &str, server: &TestApiServer) -> String {
-    let kubeconfig = base64::engine::general_purpose::STANDARD.encode(server.kubeconfig(TOKEN));
-    let started = app
-        .post(
-            "/clusters/import",
-            token,
-            json!({"name": "live", "kubeconfig": kubeconfig}),
-        )
-        .await;
-    let id = started.data()["id"].as_str().expect("id").to_owned();
-    let status = app
-        .poll(&format!("/imports/{id}/status"), token, Duration::from_secs(60), |s| {
-            s["status"] == "completed" || s["status"] == "failed"
-        })
-        .await;
+    let status = app.import_cluster(token, "live", &server.kubeconfig(TOKEN)).await;
     assert_eq!(status["status"], "completed", "{status}");
     status["cluster_id"].as_str().expect("cluster").to_owned()
 }

@@ -1,12 +1,7 @@
 //! Seed section 审计接口: mutations are recorded with the caller taken from the token.
 
-use serde_json::{Value, json};
-use taichu_tests::{TestApp, spawn_app};
-
-async fn rows(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
-    let reply = app.get(&format!("/audit?limit=100{query}"), token).await;
-    reply.data()["audit_logs"].as_array().expect("audit_logs").clone()
-}
+use serde_json::json;
+use taichu_tests::spawn_app;
 
 #[tokio::test]
 async fn mutations_are_audited_with_the_username_from_the_token() {
@@ -24,7 +19,7 @@ async fn mutations_are_audited_with_the_username_from_the_token() {
         .await
         .error(403);
 
-    let updates = rows(&app, &admin, "&action=UPDATE_USER&username=grace").await;
+    let updates = app.audit_rows(&admin, "&action=UPDATE_USER&username=grace").await;
     assert_eq!(updates.len(), 2, "{updates:?}");
     for row in &updates {
         assert_eq!(row["username"], "grace");
@@ -40,7 +35,7 @@ async fn mutations_are_audited_with_the_username_from_the_token() {
     assert!(results.contains(&(json!("success"), json!(200))));
     assert!(results.contains(&(json!("failure"), json!(403))));
 
-    let registered = rows(&app, &admin, "&action=REGISTER").await;
+    let registered = app.audit_rows(&admin, "&action=REGISTER").await;
     assert_eq!(registered.len(), 1);
     assert_eq!(registered[0]["resource_id"], grace_id.as_str());
     assert_eq!(registered[0]["username"], "grace", "the row names the new account");
@@ -51,7 +46,7 @@ async fn mutations_are_audited_with_the_username_from_the_token() {
         registered[0]
     );
     assert_eq!(registered[0]["source"], "api");
-    let logins = rows(&app, &admin, "&action=LOGIN&username=grace").await;
+    let logins = app.audit_rows(&admin, "&action=LOGIN&username=grace").await;
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0]["result"], "success");
 }
@@ -61,7 +56,8 @@ async fn failed_logins_are_audited_without_claiming_an_actor() {
     let app = spawn_app().await;
     app.login("admin", "guess-1").await.error(401);
     let admin = app.admin_token().await;
-    let failures: Vec<_> = rows(&app, &admin, "&action=LOGIN")
+    let failures: Vec<_> = app
+        .audit_rows(&admin, "&action=LOGIN")
         .await
         .into_iter()
         .filter(|r| r["result"] == "failure")
@@ -87,7 +83,7 @@ async fn client_entries_cannot_be_forged_and_listing_is_admin_only() {
     assert_eq!(created.data()["user_id"], heidi_id.as_str());
     assert_eq!(created.data()["source"], "client", "a client's entry says so");
 
-    let deploys = rows(&app, &admin, "&action=DEPLOY").await;
+    let deploys = app.audit_rows(&admin, "&action=DEPLOY").await;
     assert_eq!(deploys.len(), 1, "the POST itself is not recorded twice: {deploys:?}");
     assert_eq!(deploys[0]["details"], "rolled out");
 
@@ -113,14 +109,11 @@ async fn filters_by_user_action_type_and_time() {
     let before = chrono::Utc::now();
     app.register("ivan").await;
     app.tokens("ivan", "password-ivan").await;
-    let all = rows(&app, &admin, "").await;
+    let all = app.audit_rows(&admin, "").await;
     assert!(all.len() >= 3, "{all:?}");
-    let since = rows(
-        &app,
-        &admin,
-        &format!("&since={}", before.to_rfc3339().replace('+', "%2B")),
-    )
-    .await;
+    let since = app
+        .audit_rows(&admin, &format!("&since={}", before.to_rfc3339().replace('+', "%2B")))
+        .await;
     assert!(
         since
             .iter()
@@ -128,14 +121,11 @@ async fn filters_by_user_action_type_and_time() {
         "{since:?}"
     );
     assert!(since.len() >= 2);
-    let until = rows(
-        &app,
-        &admin,
-        &format!("&until={}", before.to_rfc3339().replace('+', "%2B")),
-    )
-    .await;
+    let until = app
+        .audit_rows(&admin, &format!("&until={}", before.to_rfc3339().replace('+', "%2B")))
+        .await;
     assert!(until.iter().all(|r| r["username"] == "admin"), "{until:?}");
-    let by_type = rows(&app, &admin, "&resource_type=user&username=ivan").await;
+    let by_type = app.audit_rows(&admin, "&resource_type=user&username=ivan").await;
     assert!(!by_type.is_empty() && by_type.iter().all(|r| r["username"] == "ivan"));
     app.get("/audit?since=yesterday", &admin).await.error(400);
 

@@ -6,18 +6,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 use taichu_tests::app::ADMIN_PASSWORD;
-use taichu_tests::{TestApp, spawn_app, spawn_app_with};
-
-/// Peak resident memory of `pid` so far (`VmHWM`), in bytes.
-fn peak_rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
-    line.split_whitespace()
-        .nth(1)
-        .and_then(|kib| kib.parse::<u64>().ok())
-        .expect("kib")
-        * 1024
-}
+use taichu_tests::{TestApp, peak_rss, spawn_app, spawn_app_with};
 
 /// Sends up to `total` bytes as a chunked body (no Content-Length) to
 /// `path` over a raw socket, reading the answer while still writing (as a
@@ -93,11 +82,6 @@ async fn oversized_chunked_bodies_get_413_on_every_route_class_in_flat_memory() 
     app.get("/auth/profile", &admin).await.data();
 }
 
-async fn audit(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
-    let reply = app.get(&format!("/audit?limit=100{query}"), token).await;
-    reply.data()["audit_logs"].as_array().expect("rows").clone()
-}
-
 #[tokio::test]
 async fn logins_and_registrations_are_throttled_and_bursts_audited() {
     let app = spawn_app_with(&[
@@ -127,14 +111,14 @@ async fn logins_and_registrations_are_throttled_and_bursts_audited() {
     assert!(flood.error(429).contains("from 127.0.0.1"));
     app.login("someone-else", "guess").await.error(429);
 
-    let throttled = audit(&app, &admin, "&action=LOGIN_THROTTLED").await;
+    let throttled = app.audit_rows(&admin, "&action=LOGIN_THROTTLED").await;
     assert_eq!(throttled.len(), 2, "one row per burst: {throttled:?}");
     assert!(
         throttled
             .iter()
             .all(|r| r["source"] == "system" && r["status_code"] == 429)
     );
-    let logins = audit(&app, &admin, "&action=LOGIN").await;
+    let logins = app.audit_rows(&admin, "&action=LOGIN").await;
     assert!(
         logins.iter().all(|r| r["status_code"] != 429),
         "throttled requests do not flood the trail"

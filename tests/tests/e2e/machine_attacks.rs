@@ -6,15 +6,11 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
-use taichu_tests::{TestApp, keys, spawn_app, spawn_app_with};
+use taichu_tests::sshd::{SshHost, TEST_PASSWORD};
+use taichu_tests::{keys, machine_body, spawn_app, spawn_app_with};
 
 fn machine(name: &str, host: &SshHost, password: &str) -> Value {
-    json!({"name": name, "ip": host.ip, "port": host.port, "username": TEST_USER, "password": password, "role": "worker"})
-}
-
-async fn wait_run(app: &TestApp, token: &str, id: &str) -> Value {
-    app.wait_run(token, id, Duration::from_secs(60)).await
+    machine_body(name, host, json!({"password": password}))
 }
 
 #[tokio::test]
@@ -30,7 +26,7 @@ async fn a_stored_password_never_goes_to_a_new_destination() {
         .await;
     let id = created.data()["id"].as_str().expect("id").to_owned();
     let run = created.data()["check_workflow_id"].as_str().expect("run").to_owned();
-    assert_eq!(wait_run(&app, &owner, &run).await["status"], "completed");
+    assert_eq!(app.wait_finished(&owner, &run).await["status"], "completed");
     assert!(victim.log().contains("Accepted password for"), "the check logged in");
 
     let path = format!("/machines/{id}");
@@ -72,40 +68,13 @@ async fn a_stored_password_never_goes_to_a_new_destination() {
         .as_str()
         .expect("run")
         .to_owned();
-    assert_eq!(wait_run(&app, &owner, &run).await["status"], "failed");
+    assert_eq!(app.wait_finished(&owner, &run).await["status"], "failed");
     let seen = attacker.log();
     assert!(seen.contains("Failed password for"), "{seen}");
     assert!(
         !seen.contains("Accepted password for"),
         "the stored password (which that host accepts) was never sent: {seen}"
     );
-}
-
-#[tokio::test]
-async fn a_machine_in_use_cannot_be_edited() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let body =
-        json!({"name": "used", "ip": "127.0.0.9", "port": 1, "username": "root", "password": "pw", "role": "worker"});
-    let id = app.post("/machines", &admin, body).await.data()["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let cluster = app
-        .post("/clusters", &admin, json!({"name": "user-of-machines"}))
-        .await
-        .data()["id"]
-        .as_str()
-        .expect("cluster")
-        .to_owned();
-    let db = taichu_tests::plant::database(&app).await;
-    taichu_storage::repositories::machines::assign_to_cluster(&db, std::slice::from_ref(&id), &cluster)
-        .await
-        .expect("assign");
-    let edit = app
-        .put(&format!("/machines/{id}"), &admin, json!({"description": "x"}))
-        .await;
-    assert!(edit.error(409).contains("in use"));
 }
 
 #[tokio::test]
@@ -119,7 +88,7 @@ async fn outbound_ssh_obeys_the_network_policy() {
         .post("/machines", &admin, machine("denied", &host, TEST_PASSWORD))
         .await;
     let run = created.data()["check_workflow_id"].as_str().expect("run").to_owned();
-    let run = wait_run(&app, &admin, &run).await;
+    let run = app.wait_finished(&admin, &run).await;
     assert_eq!(run["status"], "failed");
     assert_eq!(run["attempts"], 1, "a denied destination is not retried");
     let error = run["error"].as_str().expect("error");
@@ -142,7 +111,7 @@ async fn outbound_ssh_obeys_the_network_policy() {
         .as_str()
         .expect("run")
         .to_owned();
-    let run = wait_run(&app, &admin, &run).await;
+    let run = app.wait_finished(&admin, &run).await;
     assert!(
         run["error"]
             .as_str()

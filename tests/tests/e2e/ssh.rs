@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
+use taichu_tests::peak_rss;
 use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
 use taichu_workflows::ssh::{Discard, LineSink, RemoteCommand, SshAuth, SshError, SshSession, SshTarget, Stream};
 use taichu_workflows::{NetworkPolicy, StepError};
@@ -225,13 +226,6 @@ impl AsyncWrite for HashSink {
     }
 }
 
-/// Peak resident memory of this process so far (VmHWM), in bytes.
-fn peak_rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("status");
-    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).expect("VmHWM");
-    kb.trim().trim_end_matches("kB").trim().parse::<u64>().expect("number") * 1024
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_200_mb_file_round_trips_with_equal_sha256_in_bounded_memory() {
     let Some(host) = SshHost::start() else { return };
@@ -240,7 +234,7 @@ async fn a_200_mb_file_round_trips_with_equal_sha256_in_bounded_memory() {
         .await
         .expect("login");
     let remote = format!("{}/big.bin", host.scratch());
-    let before = peak_rss();
+    let before = peak_rss(std::process::id());
 
     let mut source = Generated {
         left: SIZE,
@@ -275,7 +269,7 @@ async fn a_200_mb_file_round_trips_with_equal_sha256_in_bounded_memory() {
         "downloaded bytes equal uploaded bytes"
     );
 
-    let growth = peak_rss().saturating_sub(before);
+    let growth = peak_rss(std::process::id()).saturating_sub(before);
     println!("200 MB up and down: peak RSS grew by {} MiB", growth / (1024 * 1024));
     assert!(
         growth < 64 * 1024 * 1024,

@@ -10,7 +10,7 @@ use chrono::Utc;
 use reqwest::Method;
 use serde_json::{Value, json};
 use taichu_tests::app::ADMIN_PASSWORD;
-use taichu_tests::{TestApp, spawn_app};
+use taichu_tests::{TestApp, kubeconfig, spawn_app};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,20 +107,12 @@ async fn fixtures(app: &TestApp, owner: &str, owner_id: String) -> Fixtures {
         .as_str()
         .expect("id")
         .to_owned();
-    let kubeconfig = "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n";
-    let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, kubeconfig);
-    let import = app
-        .post(
-            "/clusters/import",
-            owner,
-            json!({"name": "imported", "kubeconfig": encoded}),
-        )
-        .await
-        .data()["id"]
+    let kubeconfig = kubeconfig("https://127.0.0.1:1", "", "    token: t\n");
+    let import = app.start_import(owner, "imported", &kubeconfig).await["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    app.wait_run(owner, &run, std::time::Duration::from_secs(60)).await;
+    app.wait_finished(owner, &run).await;
     Fixtures {
         owner_id,
         machine,

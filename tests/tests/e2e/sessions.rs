@@ -137,7 +137,7 @@ async fn run_logs_and_errors_are_for_admins_and_the_runs_creator() {
         .as_str()
         .expect("run")
         .to_owned();
-    let mine = app.wait_run(&owner, &run, Duration::from_secs(60)).await;
+    let mine = app.wait_finished(&owner, &run).await;
     assert_eq!(mine["status"], "failed");
     assert!(
         mine["error"].is_string() && mine["log_total"].as_u64() > Some(0),

@@ -13,7 +13,7 @@ use taichu_storage::repositories::machines;
 use taichu_storage::secrets::Slot;
 use taichu_tests::app::{SECRET_KEY, run_to_exit, spawn_listening};
 use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
-use taichu_tests::{plant, spawn_app, spawn_app_with};
+use taichu_tests::{kubeconfig, plant, spawn_app, spawn_app_with};
 
 const WITHIN: Duration = Duration::from_secs(30);
 
@@ -164,7 +164,7 @@ async fn old_secrets_are_sealed_again_bound_to_their_rows() {
         .as_str()
         .expect("run")
         .to_owned();
-    assert_eq!(app.wait_run(&admin, &run, WITHIN).await["status"], "completed");
+    assert_eq!(app.wait_finished(&admin, &run).await["status"], "completed");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -174,9 +174,7 @@ async fn sigterm_ends_the_process_within_the_grace_period_despite_a_stuck_reques
     let addr = silent.local_addr().expect("addr");
     let mut app = spawn_app_with(&[("TAICHU_SHUTDOWN_GRACE", "2")]).await;
     let admin = app.admin_token().await;
-    let yaml = format!(
-        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://{addr}\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n"
-    );
+    let yaml = kubeconfig(&format!("https://{addr}"), "", "    token: t\n");
     let id = plant::cluster(&app, "silent", &yaml).await;
     let client = app.client.clone();
     let url = app.url(&format!("/clusters/{id}/nodes"));

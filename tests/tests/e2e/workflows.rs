@@ -11,16 +11,6 @@ use taichu_tests::app::spawn;
 use taichu_tests::redis::RedisServer;
 use taichu_tests::{TestApp, spawn_app};
 
-/// Polls `GET /workflows/{id}` until `done` holds.
-async fn wait_run(app: &TestApp, token: &str, id: &str, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
-    app.poll(&format!("/workflows/{id}?log_limit=1000"), token, within, done)
-        .await
-}
-
-fn finished(run: &Value) -> bool {
-    !matches!(run["status"].as_str(), Some("pending" | "running"))
-}
-
 #[tokio::test]
 async fn canary_runs_to_completion_with_retries_logs_and_metrics() {
     let app = spawn_app().await;
@@ -36,7 +26,7 @@ async fn canary_runs_to_completion_with_retries_logs_and_metrics() {
     assert_eq!(started.data()["kind"], "canary");
     assert_eq!(started.data()["total_steps"], 3);
 
-    let run = wait_run(&app, &admin, &id, Duration::from_secs(60), finished).await;
+    let run = app.wait_finished(&admin, &id).await;
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["progress"], 100);
     assert_eq!(run["attempts"], 6);
@@ -143,14 +133,15 @@ async fn cancelling_a_run_stops_it_and_only_the_creator_or_an_admin_may() {
         .as_str()
         .expect("id")
         .to_owned();
-    wait_run(&app, &admin, &id, Duration::from_secs(30), |r| r["status"] == "running").await;
+    app.wait_run_until(&admin, &id, Duration::from_secs(30), |r| r["status"] == "running")
+        .await;
     app.post(&format!("/workflows/{id}/cancel"), &user, json!({}))
         .await
         .error(403);
     let asked = Instant::now();
     let reply = app.post(&format!("/workflows/{id}/cancel"), &admin, json!({})).await;
     assert_eq!(reply.data()["cancel_requested"], true);
-    let run = wait_run(&app, &admin, &id, Duration::from_secs(30), finished).await;
+    let run = app.wait_finished(&admin, &id).await;
     assert_eq!(run["status"], "cancelled");
     assert!(
         asked.elapsed() < Duration::from_secs(4),
@@ -215,7 +206,11 @@ async fn runs_survive_a_killed_worker_process() {
     doomed.kill_hard();
 
     for id in &ids {
-        let run = wait_run(&app, &admin, id, Duration::from_secs(120), finished).await;
+        let run = app
+            .wait_run_until(&admin, id, Duration::from_secs(120), |r| {
+                !matches!(r["status"].as_str(), Some("pending" | "running"))
+            })
+            .await;
         assert_eq!(run["status"], "completed", "{run}");
     }
 

@@ -3,30 +3,11 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use serde_json::{Value, json};
+use serde_json::json;
 use taichu_tests::apiserver::TestApiServer;
-use taichu_tests::{TestApp, spawn_app};
+use taichu_tests::{b64, kubeconfig, spawn_app};
 
 const TOKEN: &str = "secret-bearer-token-0123456789";
-
-fn b64(text: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(text)
-}
-
-async fn wait_import(app: &TestApp, token: &str, id: &str) -> Value {
-    let done = |s: &Value| !matches!(s["status"].as_str(), Some("pending" | "running"));
-    app.poll(&format!("/imports/{id}/status"), token, Duration::from_secs(60), done)
-        .await
-}
-
-/// Starts an import of `kubeconfig` as `name` and waits for its end.
-async fn import(app: &TestApp, token: &str, name: &str, kubeconfig: &str) -> Value {
-    let body = json!({"name": name, "kubeconfig": b64(kubeconfig)});
-    let started = app.post("/clusters/import", token, body).await;
-    let id = started.data()["id"].as_str().expect("id").to_owned();
-    wait_import(app, token, &id).await
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_registers_a_healthy_cluster_and_keeps_the_kubeconfig_secret() {
@@ -45,7 +26,7 @@ async fn import_registers_a_healthy_cluster_and_keeps_the_kubeconfig_secret() {
     let cluster_id = started.data()["cluster_id"].as_str().expect("cluster").to_owned();
     assert_eq!(started.data()["cluster_name"], "imported");
 
-    let status = wait_import(&app, &admin, &import_id).await;
+    let status = app.wait_import(&admin, &import_id).await;
     assert_eq!(status["status"], "completed", "{status}");
     assert_eq!(status["progress"], 100);
     assert_eq!(status["cluster_id"], cluster_id.as_str());
@@ -98,7 +79,9 @@ async fn a_refused_token_fails_the_import_at_once_with_the_reason() {
     let server = TestApiServer::start(TOKEN).await;
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let status = import(&app, &admin, "bad-token", &server.kubeconfig("not-the-token")).await;
+    let status = app
+        .import_cluster(&admin, "bad-token", &server.kubeconfig("not-the-token"))
+        .await;
     assert_eq!(status["status"], "failed");
     let error = status["error"].as_str().expect("error");
     assert!(error.contains("refused the credentials (401)"), "{error}");
@@ -127,7 +110,7 @@ async fn an_unreachable_server_is_retried_then_fails_with_the_reason() {
     drop(server);
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let status = import(&app, &admin, "gone", &kubeconfig).await;
+    let status = app.import_cluster(&admin, "gone", &kubeconfig).await;
     assert_eq!(status["status"], "failed");
     let error = status["error"].as_str().expect("error");
     assert!(
@@ -209,7 +192,7 @@ async fn client_certificates_import_and_a_foreign_one_fails_at_once() {
     let admin = app.admin_token().await;
 
     let kubeconfig = server.client_cert_kubeconfig("admin");
-    let status = import(&app, &admin, "by-cert", &kubeconfig).await;
+    let status = app.import_cluster(&admin, "by-cert", &kubeconfig).await;
     assert_eq!(status["status"], "completed", "{status}");
     let key = kubeconfig
         .lines()
@@ -221,7 +204,9 @@ async fn client_certificates_import_and_a_foreign_one_fails_at_once() {
         "the client key is not stored in plaintext"
     );
 
-    let status = import(&app, &admin, "stranger", &server.foreign_cert_kubeconfig("admin")).await;
+    let status = app
+        .import_cluster(&admin, "stranger", &server.foreign_cert_kubeconfig("admin"))
+        .await;
     assert_eq!(status["status"], "failed");
     let error = status["error"].as_str().expect("error");
     assert!(error.contains("refused the credentials (401)"), "{error}");
@@ -246,7 +231,7 @@ async fn an_untrusted_server_certificate_fails_at_once() {
         .replace(&ca_line(&server.kubeconfig(TOKEN)), &ca_line(&impostor_ca));
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let status = import(&app, &admin, "mitm", &kubeconfig).await;
+    let status = app.import_cluster(&admin, "mitm", &kubeconfig).await;
     assert_eq!(status["status"], "failed");
     let error = status["error"].as_str().expect("error");
     assert!(
@@ -265,9 +250,7 @@ async fn a_cluster_is_not_deleted_while_an_operation_holds_it() {
     // A server that accepts connections and never answers keeps the import busy.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
     let server = format!("https://{}", silent.local_addr().expect("addr"));
-    let kubeconfig = format!(
-        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: {server}\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\nusers:\n- name: u\n  user:\n    token: {TOKEN}\n"
-    );
+    let kubeconfig = kubeconfig(&server, "", &format!("    token: {TOKEN}\n"));
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let started = app
@@ -291,7 +274,7 @@ async fn a_cluster_is_not_deleted_while_an_operation_holds_it() {
     app.post(&format!("/workflows/{run}/cancel"), &admin, json!({}))
         .await
         .data();
-    let ended = app.wait_run(&admin, &run, Duration::from_secs(30)).await;
+    let ended = app.wait_finished(&admin, &run).await;
     assert_eq!(ended["status"], "cancelled");
     app.delete(&format!("/clusters/{cluster}"), &admin).await.data();
     drop(silent);

@@ -1,0 +1,41 @@
+//! The end-to-end suite, one test binary: the real `taichu` program (and the
+//! adapters it uses) against real servers. One module per area.
+
+/// Bounds on what any client can make the API do.
+mod abuse;
+/// The test Kubernetes API server itself, through kube-rs.
+mod apiserver;
+/// The audit trail.
+mod audit;
+/// Login, tokens, refresh, logout.
+mod auth;
+/// Every operation × every kind of caller.
+mod authz;
+/// The cluster registry.
+mod clusters;
+/// The workflow engine with workflows defined in the tests.
+mod engine;
+/// The envelope, health, request ids, shutdown.
+mod envelope;
+/// Importing clusters.
+mod imports;
+/// Kubeconfigs an attacker would submit or plant.
+mod kubeconfigs;
+/// Live views.
+mod live;
+/// Attacks through the machine inventory.
+mod machine_attacks;
+/// The machine inventory against real sshd hosts.
+mod machines;
+/// The committed spec against the code.
+mod openapi;
+/// Sessions and roles.
+mod sessions;
+/// The SSH adapter against real sshd hosts.
+mod ssh;
+/// Start-up and shut-down safety.
+mod startup;
+/// User management.
+mod users;
+/// Workflow runs through the API, and worker processes killed mid-run.
+mod workflows;
