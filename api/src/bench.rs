@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use taichu_storage::repositories::workflow_runs::{self as runs, NewRun, RunStatus};
 use taichu_storage::repositories::workflow_steps;
-use taichu_storage::secrets::SecretBox;
 use taichu_storage::{Database, TransactionTrait, new_id};
 use taichu_workers::{Queue, Shutdown, WorkerSettings};
 use taichu_workflows::EngineConfig;
@@ -105,12 +104,8 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
     );
     let baseline = baseline_commit_ms(&db).await?;
 
-    // The canary touches no credentials; a throwaway key will do.
-    let env = taichu_workflows::WorkflowEnv {
-        db: db.clone(),
-        secrets: SecretBox::new(&rand::random::<[u8; 32]>())?,
-        network: taichu_workflows::NetworkPolicy::default(),
-    };
+    // The canary touches no credentials.
+    let env = taichu_workflows::WorkflowEnv::ephemeral(db.clone());
     let shutdown = Shutdown::new();
     let mut engines = Vec::new();
     for w in 0..args.workers.max(1) {

@@ -120,8 +120,7 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
     let (engine, queue) = open_engine(&env, &args.engine).await?;
     let state = AppState {
         db: db.clone(),
-        secrets: env.secrets.clone(),
-        network: env.network.clone(),
+        env: env.clone(),
         engine: engine.clone(),
         jwt: Arc::new(JwtKeys::new(&secret, args.access_ttl())),
         settings: Arc::new(Settings {

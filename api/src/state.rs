@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use taichu_storage::Database;
 use taichu_storage::repositories::users::Role;
-use taichu_storage::secrets::SecretBox;
-use taichu_workflows::{Engine, NetworkPolicy, WorkflowEnv};
+use taichu_workflows::{Engine, WorkflowEnv};
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::throttle::Throttle;
@@ -32,24 +31,11 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: Database,
-    /// Seals credentials before they are stored, opens them for live views.
-    pub secrets: SecretBox,
-    /// Where live views may connect.
-    pub network: NetworkPolicy,
+    /// What live views and sealing credentials act with (the same the workers use).
+    pub env: WorkflowEnv,
     pub engine: Engine,
     pub jwt: Arc<JwtKeys>,
     pub settings: Arc<Settings>,
     pub throttle: Arc<Throttle>,
     pub metrics: Arc<MetricsCache>,
-}
-
-impl AppState {
-    /// What adapters (the kube client of live views) act with.
-    pub fn env(&self) -> WorkflowEnv {
-        WorkflowEnv {
-            db: self.db.clone(),
-            secrets: self.secrets.clone(),
-            network: self.network.clone(),
-        }
-    }
 }

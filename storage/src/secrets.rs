@@ -78,6 +78,14 @@ impl SecretBox {
         })
     }
 
+    /// A fresh random key, for processes whose secrets need not outlive them.
+    pub fn generate() -> Self {
+        let key: [u8; 32] = rand::random();
+        Self {
+            cipher: Arc::new(Aes256Gcm::new(&key.into())),
+        }
+    }
+
     /// From 64 hex characters (the form of `TAICHU_SECRET_KEY`).
     pub fn from_hex(text: &str) -> Result<Self, SecretError> {
         Self::new(&hex::decode(text.trim()).map_err(|_| SecretError::BadKey)?)

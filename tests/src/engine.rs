@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 use taichu_storage::Database;
 use taichu_storage::entities::workflow_runs;
 use taichu_storage::repositories::workflow_runs as runs;
-use taichu_storage::secrets::SecretBox;
 use taichu_workers::{Queue, Shutdown, WorkerSettings};
-use taichu_workflows::{Engine, EngineConfig, NetworkPolicy, Registry, WorkflowEnv};
+use taichu_workflows::{Engine, EngineConfig, Registry, WorkflowEnv};
 use tokio::task::JoinHandle;
 
 use crate::postgres::TempDatabase;
@@ -51,16 +50,6 @@ pub fn test_config(worker_id: &str) -> EngineConfig {
     }
 }
 
-/// A workflow environment over `db` with a throwaway key (these workflows
-/// touch no credentials) and the default network policy.
-pub fn test_env(db: Database) -> WorkflowEnv {
-    WorkflowEnv {
-        db,
-        secrets: SecretBox::new(&[7; 32]).expect("key"),
-        network: NetworkPolicy::default(),
-    }
-}
-
 /// Worker settings for tests: a fast reaper.
 pub fn test_settings() -> WorkerSettings {
     WorkerSettings {
@@ -91,7 +80,7 @@ impl EngineHarness {
         let queue_url = redis.as_ref().map(RedisServer::url);
         let queue = Queue::connect(queue_url.as_deref(), &db).await.expect("queue");
         let engine = Engine::new(
-            test_env(db.clone()),
+            WorkflowEnv::ephemeral(db.clone()),
             registry,
             Arc::new(queue.clone()),
             test_config("test-worker"),

@@ -15,3 +15,15 @@ pub struct WorkflowEnv {
     pub secrets: SecretBox,
     pub network: NetworkPolicy,
 }
+
+impl WorkflowEnv {
+    /// For benchmarks and tests whose workflows touch no stored credentials:
+    /// a throwaway key and the default network policy.
+    pub fn ephemeral(db: Database) -> Self {
+        Self {
+            db,
+            secrets: SecretBox::generate(),
+            network: NetworkPolicy::default(),
+        }
+    }
+}

@@ -115,7 +115,7 @@ pub async fn start_import(
     if new.id.is_empty() {
         new.id = new_id();
     }
-    new.kubeconfig_enc = Some(state.secrets.seal_str(Slot::ClusterKubeconfig, &new.id, &yaml));
+    new.kubeconfig_enc = Some(state.env.secrets.seal_str(Slot::ClusterKubeconfig, &new.id, &yaml));
     new.api_server = Some(summary.server);
     let txn = db::begin_write(&state.db).await?;
     let cluster = clusters::create(&txn, new).await?;

@@ -7,10 +7,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use taichu_storage::repositories::workflow_runs::{self as runs, RunStatus};
 use taichu_storage::repositories::workflow_steps;
-use taichu_tests::engine::{EngineHarness, QueueKind, test_config, test_env, test_settings};
+use taichu_tests::engine::{EngineHarness, QueueKind, test_config, test_settings};
 use taichu_workers::{Queue, Shutdown};
 use taichu_workflows::{
-    Engine, Lock, Planned, Registry, StartedBy, StepContext, StepError, StepSpec, Workflow, WorkflowError,
+    Engine, Lock, Planned, Registry, StartedBy, StepContext, StepError, StepSpec, Workflow, WorkflowEnv, WorkflowError,
 };
 
 /// What one step of a [`Script`] does.
@@ -286,7 +286,7 @@ fn spawn_worker(h: &EngineHarness, worker_id: &str) -> tokio::task::JoinHandle<(
         let db = taichu_storage::connect(&db_url).await.expect("db");
         let queue = Queue::connect(queue_url.as_deref(), &db).await.expect("queue");
         let engine = Engine::new(
-            test_env(db),
+            WorkflowEnv::ephemeral(db),
             registry(),
             std::sync::Arc::new(queue.clone()),
             test_config(&id),

@@ -42,7 +42,7 @@ async fn client(state: &AppState, id: &str) -> Result<::kube::Client, ApiError> 
     if cluster.kubeconfig_enc.is_none() {
         return Err(ApiError::conflict("the cluster has no kubeconfig; import it first"));
     }
-    Ok(kube::client_for(&cluster, &state.env(), CLUSTER_TIMEOUT).await?)
+    Ok(kube::client_for(&cluster, &state.env, CLUSTER_TIMEOUT).await?)
 }
 
 /// Runs a view to its end within [`VIEW_DEADLINE`].

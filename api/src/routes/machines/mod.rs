@@ -1,18 +1,19 @@
 //! Seed section 机器管理接口: the machine inventory. Credentials are accepted,
 //! encrypted at rest, and never returned (`has_password`, `has_private_key`).
 
-use std::collections::BTreeMap;
+/// Sealing credentials a request brings, after checking keys.
+mod credentials;
+/// The machine view and the request bodies.
+mod views;
 
-use chrono::{DateTime, Utc};
 use poem::web::Data;
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::{Object, OpenApi};
 use taichu_storage::entities::machines::Model;
 use taichu_storage::repositories::machines::{self, Access, MachineChanges, MachineStatus, NewMachine};
-use taichu_storage::secrets::Slot;
 use taichu_storage::{ConnectionTrait, PageRequest, db, new_id};
+use taichu_workflows::Lock;
 use taichu_workflows::check_machine::{CheckMachine, CheckMachineInput};
-use taichu_workflows::{Lock, ssh};
 
 use super::ApiTags;
 use super::workflows::RunSummary;
@@ -23,201 +24,12 @@ use crate::payload::JsonBody;
 use crate::state::AppState;
 use crate::validate;
 
+use self::credentials::{Credentials, check_labels, check_name};
+pub use self::views::{
+    CreateMachineRequest, CreatedMachine, MachineList, MachineStatusRequest, MachineView, UpdateMachineRequest,
+};
+
 const ROLES: [&str; 3] = ["control-plane", "worker", "etcd"];
-
-/// A machine as the API shows it: credentials only as `has_*` flags.
-#[derive(Debug, Object)]
-pub struct MachineView {
-    pub id: String,
-    pub name: String,
-    pub ip: String,
-    pub port: i32,
-    pub username: String,
-    /// `control-plane`, `worker` or `etcd`.
-    pub role: String,
-    pub labels: BTreeMap<String, String>,
-    pub description: Option<String>,
-    /// `pending`, `ready`, `unreachable`, `in-use` or `maintenance`.
-    pub status: String,
-    /// Result of the last check: why a machine is unreachable, for instance.
-    pub status_message: Option<String>,
-    pub last_check_at: Option<DateTime<Utc>>,
-    /// Pinned on first contact (`SHA256:…`); a different key is refused.
-    pub host_key_fingerprint: Option<String>,
-    pub has_password: bool,
-    pub has_private_key: bool,
-    pub has_passphrase: bool,
-    pub hostname: Option<String>,
-    pub os: Option<String>,
-    pub kernel: Option<String>,
-    pub arch: Option<String>,
-    pub cpu_cores: Option<i32>,
-    pub memory_bytes: Option<i64>,
-    /// The cluster using this machine, if any.
-    pub cluster_id: Option<String>,
-    /// The owner's user id; the owner and admins may change, check or delete it.
-    pub owner_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Model> for MachineView {
-    fn from(m: Model) -> Self {
-        let shown_status = m.machine_status().as_str().to_owned();
-        Self {
-            labels: serde_json::from_str(&m.labels).unwrap_or_default(),
-            has_password: m.password_enc.is_some(),
-            has_private_key: m.private_key_enc.is_some(),
-            has_passphrase: m.passphrase_enc.is_some(),
-            id: m.id,
-            name: m.name,
-            ip: m.ip,
-            port: m.port,
-            username: m.username,
-            role: m.role,
-            description: m.description,
-            status: shown_status,
-            status_message: m.status_message,
-            last_check_at: m.last_check_at,
-            host_key_fingerprint: m.host_key_fingerprint,
-            hostname: m.hostname,
-            os: m.os,
-            kernel: m.kernel,
-            arch: m.arch,
-            cpu_cores: m.cpu_cores,
-            memory_bytes: m.memory_bytes,
-            cluster_id: m.cluster_id,
-            owner_id: m.owner_id,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        }
-    }
-}
-
-#[derive(Debug, Object)]
-pub struct MachineList {
-    pub machines: Vec<MachineView>,
-    pub total: u64,
-}
-
-/// A new machine: a password or a private key (or both) is required.
-#[derive(Debug, Object, serde::Deserialize)]
-pub struct CreateMachineRequest {
-    /// Unique; 1-64 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
-    pub name: String,
-    /// IPv4 or IPv6 address.
-    pub ip: String,
-    /// SSH port, default 22.
-    pub port: Option<u16>,
-    pub username: String,
-    #[oai(write_only)]
-    pub password: Option<String>,
-    /// PEM or OpenSSH private key.
-    #[oai(write_only)]
-    pub private_key: Option<String>,
-    #[oai(write_only)]
-    pub passphrase: Option<String>,
-    /// `control-plane`, `worker` or `etcd`.
-    pub role: String,
-    #[serde(default)]
-    pub labels: Option<BTreeMap<String, String>>,
-    pub description: Option<String>,
-}
-
-/// A created machine and the check run that probes it.
-#[derive(Debug, Object)]
-pub struct CreatedMachine {
-    #[oai(flatten)]
-    pub machine: MachineView,
-    pub check_workflow_id: String,
-}
-
-/// Fields to change; absent fields stay. Changing `ip`, `port` or `username`,
-/// or `reset_host_key`, needs the credentials (`password` or `private_key`)
-/// again in the same request: stored credentials never go to a new
-/// destination. New credentials replace all stored ones.
-#[derive(Debug, Object, serde::Deserialize)]
-pub struct UpdateMachineRequest {
-    pub name: Option<String>,
-    pub ip: Option<String>,
-    pub port: Option<u16>,
-    pub username: Option<String>,
-    #[oai(write_only)]
-    pub password: Option<String>,
-    #[oai(write_only)]
-    pub private_key: Option<String>,
-    #[oai(write_only)]
-    pub passphrase: Option<String>,
-    pub role: Option<String>,
-    pub labels: Option<BTreeMap<String, String>>,
-    pub description: Option<String>,
-    /// Forget the pinned host key; the next check pins the key it finds.
-    #[serde(default)]
-    pub reset_host_key: Option<bool>,
-}
-
-#[derive(Debug, Object, serde::Deserialize)]
-pub struct MachineStatusRequest {
-    /// `ready` or `maintenance` (the others are set by Taichu itself).
-    pub status: String,
-}
-
-fn check_name(name: &str) -> Result<(), ApiError> {
-    validate::name("name", name, 1, 64)
-}
-
-fn check_labels(labels: &BTreeMap<String, String>) -> Result<String, ApiError> {
-    validate::labels("labels", labels)?;
-    serde_json::to_string(labels).map_err(ApiError::internal)
-}
-
-/// Checks a key: its derivation costs are capped, it is decoded off the
-/// async threads, a few at a time, under a deadline.
-async fn check_key(pem: &str, passphrase: Option<&str>) -> Result<(), ApiError> {
-    validate::text("private_key", pem, 16 * 1024)?;
-    ssh::keys::decode(pem, passphrase)
-        .await
-        .map(drop)
-        .map_err(|e| ApiError::bad_request(format!("private_key: cannot be used: {e}")))
-}
-
-/// Sealed credentials for row `id`: a password, or a key (and passphrase).
-struct Credentials {
-    password_enc: Option<String>,
-    private_key_enc: Option<String>,
-    passphrase_enc: Option<String>,
-}
-
-impl Credentials {
-    /// `None` when the request carries neither a password nor a key.
-    async fn from_request(
-        state: &AppState,
-        id: &str,
-        password: Option<&str>,
-        private_key: Option<&str>,
-        passphrase: Option<&str>,
-    ) -> Result<Option<Self>, ApiError> {
-        let password = password.filter(|p| !p.is_empty());
-        let private_key = private_key.filter(|k| !k.is_empty());
-        if password.is_none() && private_key.is_none() {
-            return Ok(None);
-        }
-        if let Some(p) = password
-            && p.len() > validate::MAX_PASSWORD
-        {
-            return Err(ApiError::bad_request("password: must be at most 1024 bytes"));
-        }
-        if let Some(pem) = private_key {
-            check_key(pem, passphrase).await?;
-        }
-        let seal = |slot, value: Option<&str>| value.map(|v| state.secrets.seal_str(slot, id, v));
-        Ok(Some(Self {
-            password_enc: seal(Slot::MachinePassword, password),
-            private_key_enc: seal(Slot::MachinePrivateKey, private_key),
-            passphrase_enc: seal(Slot::MachinePassphrase, private_key.and(passphrase)),
-        }))
-    }
-}
 
 async fn load(state: &AppState, id: &str) -> Result<Model, ApiError> {
     machines::find(&state.db, id)
