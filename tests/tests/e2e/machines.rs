@@ -74,14 +74,10 @@ async fn key_machine_is_checked_ready() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let created = app
-        .post(
-            "/machines",
-            &admin,
-            machine_body("node-k", &host, json!({"private_key": host.client_key})),
-        )
+        .create_machine(&admin, "node-k", &host, json!({"private_key": host.client_key}))
         .await;
-    let id = created.data()["id"].as_str().expect("id").to_owned();
-    assert_eq!(created.data()["has_private_key"], true);
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["has_private_key"], true);
     let m = app.wait_machine(&admin, &id, "ready").await;
     assert_eq!(m["has_password"], false);
     let key_body = host.client_key.lines().nth(1).expect("key body line");
@@ -97,15 +93,11 @@ async fn wrong_password_leaves_the_machine_unreachable_with_the_reason() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let created = app
-        .post(
-            "/machines",
-            &admin,
-            machine_body("node-bad", &host, json!({"password": "not-the-password"})),
-        )
+        .create_machine(&admin, "node-bad", &host, json!({"password": "not-the-password"}))
         .await;
-    let id = created.data()["id"].as_str().expect("id").to_owned();
+    let id = created["id"].as_str().expect("id").to_owned();
     let run = app
-        .wait_finished(&admin, created.data()["check_workflow_id"].as_str().expect("run"))
+        .wait_finished(&admin, created["check_workflow_id"].as_str().expect("run"))
         .await;
     assert_eq!(run["status"], "failed");
     assert_eq!(run["attempts"], 1, "authentication failures are not retried");
@@ -124,13 +116,8 @@ async fn a_changed_host_key_is_refused_until_reset() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let id = app
-        .post(
-            "/machines",
-            &admin,
-            machine_body("node-h", &host, json!({"password": TEST_PASSWORD})),
-        )
-        .await
-        .data()["id"]
+        .create_machine(&admin, "node-h", &host, json!({"password": TEST_PASSWORD}))
+        .await["id"]
         .as_str()
         .expect("id")
         .to_owned();
@@ -303,13 +290,8 @@ async fn machines_on_distinct_hosts_are_told_apart() {
     let mut seen = Vec::new();
     for (name, host) in [("ns-a", &a), ("ns-b", &b)] {
         let id = app
-            .post(
-                "/machines",
-                &admin,
-                machine_body(name, host, json!({"password": TEST_PASSWORD})),
-            )
-            .await
-            .data()["id"]
+            .create_machine(&admin, name, host, json!({"password": TEST_PASSWORD}))
+            .await["id"]
             .as_str()
             .expect("id")
             .to_owned();

@@ -161,3 +161,20 @@ async fn run_logs_and_errors_are_for_admins_and_the_runs_creator() {
     let admin = app.admin_token().await;
     assert!(app.get(&format!("/workflows/{run}"), &admin).await.data()["error"].is_string());
 }
+
+#[tokio::test]
+async fn a_name_registered_again_inherits_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (bob_id, bob) = app.user("bob").await;
+    let cluster = app.post("/clusters", &bob, json!({"name": "bobs"})).await.data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.delete(&format!("/users/{bob_id}"), &admin).await.data();
+    let (_, new_bob) = app.user("bob").await;
+    app.delete(&format!("/clusters/{cluster}"), &new_bob).await.error(403);
+    app.get(&format!("/clusters/{cluster}/audit"), &new_bob).await.error(403);
+    // The cluster is an admin's now.
+    app.delete(&format!("/clusters/{cluster}"), &admin).await.data();
+}
