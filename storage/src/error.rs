@@ -14,6 +14,12 @@ pub enum StorageError {
     /// A stored secret does not open with this master key.
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
+    /// A stored value does not parse (JSON columns).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The object store failed; the message says which store and why.
+    #[error("object store: {0}")]
+    Objects(String),
 }
 
 impl From<DbErr> for StorageError {

@@ -9,12 +9,16 @@ pub mod entities;
 pub mod error;
 /// Keys generated once into the data dir.
 pub mod keyfile;
+/// Snapshots and manifests in S3-compatible or local object storage.
+pub mod objects;
 /// Page/limit pagination.
 pub mod pagination;
 /// Named queries per resource: what callers may do to stored rows.
 pub mod repositories;
 /// Sealing old secrets again, bound to their rows.
 pub mod reseal;
+/// Archives encrypted as streams, chunk by chunk.
+pub mod sealed_stream;
 /// Secrets at rest: AES-256-GCM bound to table, column and row.
 pub mod secrets;
 /// Enumerations stored as words.

@@ -36,6 +36,9 @@ pub enum Slot {
     MachinePrivateKey,
     MachinePassphrase,
     ClusterKubeconfig,
+    ClusterEtcdSshPassword,
+    BackupSshPassword,
+    BackupDataKey,
 }
 
 impl Slot {
@@ -46,6 +49,9 @@ impl Slot {
             Slot::MachinePrivateKey => "machines.private_key_enc",
             Slot::MachinePassphrase => "machines.passphrase_enc",
             Slot::ClusterKubeconfig => "clusters.kubeconfig_enc",
+            Slot::ClusterEtcdSshPassword => "cluster_etcd.ssh_password_enc",
+            Slot::BackupSshPassword => "backups.ssh_password_enc",
+            Slot::BackupDataKey => "backups.data_key_enc",
         }
     }
 

@@ -1,10 +1,13 @@
 //! One sea-orm entity per table.
 
 pub mod audit_logs;
+pub mod backups;
+pub mod cluster_etcd;
 pub mod clusters;
 pub mod machines;
 pub mod operation_locks;
 pub mod refresh_tokens;
+pub mod restores;
 pub mod scheduler_ticks;
 pub mod sessions;
 pub mod users;

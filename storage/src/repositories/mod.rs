@@ -1,9 +1,12 @@
 //! One module of queries per resource.
 
 pub mod audit;
+pub mod backups;
 pub mod clusters;
+pub mod etcd_settings;
 pub mod machines;
 pub mod operation_locks;
+pub mod restores;
 pub mod scheduler;
 pub mod sessions;
 pub mod users;
