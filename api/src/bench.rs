@@ -105,7 +105,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
     let baseline = baseline_commit_ms(&db).await?;
 
     // The canary touches no credentials.
-    let env = taichu_workflows::WorkflowEnv::ephemeral(db.clone());
+    let env = taichu_workflows::WorkflowEnv::ephemeral(db.clone())?;
     let shutdown = Shutdown::new();
     let mut engines = Vec::new();
     for w in 0..args.workers.max(1) {

@@ -52,6 +52,11 @@ pub struct DatabaseArgs {
     /// once into the data dir when unset. Every api and worker process needs the same key.
     #[arg(long, env = "TAICHU_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<Secret>,
+    /// Where backups go: `s3://bucket[/prefix]` (endpoint, region and keys from
+    /// `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_ALLOW_HTTP`), or unset for local files under `<data dir>/objects`.
+    #[arg(long, env = "TAICHU_OBJECT_STORE")]
+    pub object_store: Option<String>,
 }
 
 impl DatabaseArgs {
@@ -66,6 +71,14 @@ impl DatabaseArgs {
             }
         };
         Ok(secrets)
+    }
+
+    /// The object store backups go to.
+    pub fn objects(&self) -> anyhow::Result<taichu_storage::objects::Objects> {
+        Ok(taichu_storage::objects::Objects::open(
+            self.object_store.as_deref(),
+            &self.data_dir,
+        )?)
     }
 
     /// The database URL, defaulting to a SQLite file in the data dir.

@@ -62,7 +62,7 @@ async fn open_database(args: &DatabaseArgs) -> anyhow::Result<Database> {
 }
 
 /// The workflow environment: the database, the master key (old secrets are
-/// sealed again, bound to their rows) and the network policy.
+/// sealed again, bound to their rows), the network policy and the object store.
 async fn open_env(
     db: &Database,
     args: &DatabaseArgs,
@@ -74,6 +74,7 @@ async fn open_env(
         db: db.clone(),
         secrets,
         network,
+        objects: args.objects()?,
     })
 }
 

@@ -80,7 +80,7 @@ impl EngineHarness {
         let queue_url = redis.as_ref().map(RedisServer::url);
         let queue = Queue::connect(queue_url.as_deref(), &db).await.expect("queue");
         let engine = Engine::new(
-            WorkflowEnv::ephemeral(db.clone()),
+            WorkflowEnv::ephemeral(db.clone()).expect("ephemeral env"),
             registry,
             Arc::new(queue.clone()),
             test_config("test-worker"),

@@ -4,6 +4,7 @@
 //! and go only to the destination they were stored with.
 
 use taichu_storage::Database;
+use taichu_storage::objects::Objects;
 use taichu_storage::secrets::SecretBox;
 
 use crate::egress::NetworkPolicy;
@@ -14,16 +15,21 @@ pub struct WorkflowEnv {
     pub db: Database,
     pub secrets: SecretBox,
     pub network: NetworkPolicy,
+    /// Where backups are stored.
+    pub objects: Objects,
 }
 
 impl WorkflowEnv {
-    /// For benchmarks and tests whose workflows touch no stored credentials:
-    /// a throwaway key and the default network policy.
-    pub fn ephemeral(db: Database) -> Self {
-        Self {
+    /// For benchmarks and tests whose workflows touch no stored credentials
+    /// and no backups: a throwaway key, the default network policy, a local
+    /// object store under the system's temp dir.
+    pub fn ephemeral(db: Database) -> Result<Self, taichu_storage::StorageError> {
+        let dir = std::env::temp_dir().join(format!("taichu-ephemeral-{}", std::process::id()));
+        Ok(Self {
             db,
             secrets: SecretBox::generate(),
             network: NetworkPolicy::default(),
-        }
+            objects: Objects::open(None, &dir)?,
+        })
     }
 }

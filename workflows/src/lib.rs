@@ -5,6 +5,8 @@
 //! and the run's new state in one transaction, retries transient failures
 //! with backoff, and hands a run whose worker died to another worker.
 
+/// The backup workflow: etcd snapshots over SSH into the object store.
+pub mod backup;
 /// The canary workflow: are workers alive, how fast is the queue.
 pub mod canary;
 /// The check_machine workflow: SSH facts and host-key pinning.
@@ -21,14 +23,22 @@ pub mod engine;
 pub mod env;
 /// Step and engine errors.
 pub mod error;
+/// The etcd adapter: settings, access, commands.
+pub mod etcd;
+/// Steps whose failure is kept for a cleanup or compensation step.
+pub mod guard;
 /// The import_cluster workflow.
 pub mod import_cluster;
 /// The Kubernetes adapter.
 pub mod kube;
 /// Leases: one worker per run, renewed while a step runs.
 mod lease;
+/// The manifest stored with every backup.
+pub mod manifest;
 /// Every workflow of this build, by kind.
 pub mod registry;
+/// The restore workflow: a verified etcd snapshot into every member.
+pub mod restore;
 /// The SSH adapter.
 pub mod ssh;
 /// Upstream text made fit for messages.

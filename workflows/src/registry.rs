@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::backup::BackupWorkflow;
 use crate::canary::Canary;
 use crate::check_machine::CheckMachine;
 use crate::definition::{ErasedWorkflow, PlanEntry, Workflow};
 use crate::error::WorkflowError;
 use crate::import_cluster::ImportCluster;
+use crate::restore::RestoreWorkflow;
 
 /// Every workflow of this build.
 pub fn all() -> Registry {
@@ -16,6 +18,8 @@ pub fn all() -> Registry {
         .register(Canary)
         .register(CheckMachine)
         .register(ImportCluster)
+        .register(BackupWorkflow)
+        .register(RestoreWorkflow)
 }
 
 /// Workflows by kind.

@@ -286,7 +286,7 @@ fn spawn_worker(h: &EngineHarness, worker_id: &str) -> tokio::task::JoinHandle<(
         let db = taichu_storage::connect(&db_url).await.expect("db");
         let queue = Queue::connect(queue_url.as_deref(), &db).await.expect("queue");
         let engine = Engine::new(
-            WorkflowEnv::ephemeral(db),
+            WorkflowEnv::ephemeral(db).expect("ephemeral env"),
             registry(),
             std::sync::Arc::new(queue.clone()),
             test_config(&id),

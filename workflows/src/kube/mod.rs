@@ -52,6 +52,15 @@ pub async fn version(client: &Client) -> Result<String, KubeError> {
     Ok(client.apiserver_version().await.map_err(classify)?.git_version)
 }
 
+/// Whether the API server says it is ready (`GET /readyz`).
+pub async fn ready(client: &Client) -> Result<(), KubeError> {
+    let request = http::Request::get("/readyz")
+        .body(Vec::new())
+        .map_err(|e| KubeError::Kubeconfig(e.to_string()))?;
+    client.request_text(request).await.map_err(classify)?;
+    Ok(())
+}
+
 /// Nodes and namespace names.
 pub async fn inventory(client: &Client) -> Result<(Vec<Node>, Vec<String>), KubeError> {
     let nodes = nodes(client).await?;
