@@ -88,7 +88,8 @@ impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::Conflict(what) => Self::conflict(format!("{what} already exists")),
-            StorageError::Db(_) | StorageError::Secret(_) => Self::internal(err),
+            StorageError::Objects(reason) => Self::unavailable(format!("object store: {reason}")),
+            StorageError::Db(_) | StorageError::Secret(_) | StorageError::Corrupt(_) => Self::internal(err),
         }
     }
 }

@@ -4,6 +4,8 @@
 pub mod audit;
 /// Login, registration, tokens, profile.
 pub mod auth;
+/// etcd settings, backups and restores.
+pub mod backups;
 /// The cluster registry and topology.
 pub mod clusters;
 /// Cluster creation tasks: views of `create_cluster` runs.
@@ -42,6 +44,8 @@ pub enum ApiTags {
     Machines,
     /// Registered clusters and their topology.
     Clusters,
+    /// etcd settings, backups and restores.
+    Backups,
 }
 
 /// Every API of `/api/v1`, combined.
@@ -55,6 +59,9 @@ pub type Apis = (
     clusters::ClustersApi,
     imports::ImportsApi,
     live::LiveApi,
+    backups::etcd::EtcdApi,
+    backups::BackupsApi,
+    backups::restore::RestoreApi,
 );
 
 pub fn apis() -> Apis {
@@ -68,5 +75,8 @@ pub fn apis() -> Apis {
         clusters::ClustersApi,
         imports::ImportsApi,
         live::LiveApi,
+        backups::etcd::EtcdApi,
+        backups::BackupsApi,
+        backups::restore::RestoreApi,
     )
 }

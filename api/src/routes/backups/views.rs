@@ -1,0 +1,169 @@
+//! Backups and restores as the API shows them (the seed's fields, plus the
+//! checksums and etcd facts a user checks a backup by).
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+use taichu_storage::entities::{backups, restores, workflow_runs};
+
+use super::super::run_views::RunVisibility;
+use super::super::workflows::plan_of;
+
+/// One part of a backup (etcd snapshot, resources archive).
+#[derive(Debug, Object)]
+pub struct BackupPartView {
+    /// `etcd` or `resources`.
+    pub kind: String,
+    pub status: String,
+    pub size_bytes: Option<i64>,
+    /// SHA-256 of the stored (encrypted) object.
+    pub sha256: Option<String>,
+    /// SHA-256 of the snapshot or archive itself, as downloaded.
+    pub plain_sha256: Option<String>,
+    pub plain_size_bytes: Option<i64>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct BackupView {
+    pub id: String,
+    pub cluster_id: Option<String>,
+    pub cluster_name: String,
+    pub name: String,
+    pub backup_name: String,
+    /// `etcd`, `resources` or `full`.
+    pub backup_type: String,
+    /// `pending`, `running`, `completed`, `failed`, `deleting`, `delete_failed`.
+    pub status: String,
+    /// Where the backup's objects are: `s3://bucket/clusters/…/` or `file:///…/`.
+    pub storage_location: String,
+    pub storage_size_bytes: Option<i64>,
+    /// SHA-256 of the stored etcd snapshot object.
+    pub sha256: Option<String>,
+    pub etcd_revision: Option<i64>,
+    pub etcd_version: Option<String>,
+    pub key_count: Option<i64>,
+    /// When the snapshot was taken.
+    pub snapshot_timestamp: Option<DateTime<Utc>>,
+    pub retention_days: i32,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The `backup` run doing the work.
+    pub workflow_id: Option<String>,
+    pub parts: Vec<BackupPartView>,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Why it failed.
+    pub error_message: Option<String>,
+}
+
+impl From<backups::Model> for BackupView {
+    fn from(m: backups::Model) -> Self {
+        let parts = m
+            .part_list()
+            .into_iter()
+            .map(|p| BackupPartView {
+                kind: serde_json::to_value(p.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                status: p.status,
+                size_bytes: p.size_bytes,
+                sha256: p.sha256,
+                plain_sha256: p.plain_sha256,
+                plain_size_bytes: p.plain_size_bytes,
+                error: p.error,
+            })
+            .collect();
+        Self {
+            id: m.id,
+            cluster_id: m.cluster_id,
+            cluster_name: m.cluster_name,
+            backup_name: m.name.clone(),
+            name: m.name,
+            backup_type: m.backup_type,
+            status: m.status,
+            storage_location: m.storage_location,
+            storage_size_bytes: m.size_bytes,
+            sha256: m.sha256,
+            etcd_revision: m.etcd_revision,
+            etcd_version: m.etcd_version,
+            key_count: m.key_count,
+            snapshot_timestamp: m.started_at,
+            retention_days: m.retention_days,
+            expires_at: m.expires_at,
+            workflow_id: m.workflow_id,
+            parts,
+            created_by: m.created_by,
+            created_at: m.created_at,
+            started_at: m.started_at,
+            completed_at: m.completed_at,
+            error_message: m.error_message,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct BackupList {
+    pub backups: Vec<BackupView>,
+    pub total: u64,
+}
+
+/// A restore's progress.
+#[derive(Debug, Object)]
+pub struct RestoreView {
+    pub id: String,
+    pub restore_name: String,
+    pub backup_id: Option<String>,
+    pub cluster_id: Option<String>,
+    /// `pending`, `running`, `completed`, `failed`, `cancelled`.
+    pub status: String,
+    /// Percent of the steps' weight done.
+    pub progress: i32,
+    /// The step running now (or where it stopped).
+    pub current_step: Option<String>,
+    /// The `restore` run doing the work.
+    pub workflow_id: Option<String>,
+    /// What the restore went through: members, the revision they agree on,
+    /// whether it was rolled back.
+    pub details: serde_json::Value,
+    /// The run's log (admins and whoever started the restore).
+    pub logs: String,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Why it failed (admins and whoever started it).
+    pub error_message: Option<String>,
+}
+
+impl RestoreView {
+    pub fn of(m: restores::Model, run: Option<&workflow_runs::Model>, visibility: RunVisibility, logs: String) -> Self {
+        let current_step = run.and_then(|run| {
+            let plan = plan_of(run);
+            let index = usize::try_from(run.current_step).unwrap_or(0);
+            plan.get(index.min(plan.len().saturating_sub(1)))
+                .map(|s| s.name.clone())
+        });
+        Self {
+            progress: run.map_or(0, |r| r.progress),
+            current_step,
+            details: serde_json::from_str(&m.details).unwrap_or_default(),
+            logs,
+            error_message: match visibility {
+                RunVisibility::Full => m.error_message,
+                RunVisibility::Summary => None,
+            },
+            id: m.id,
+            restore_name: m.name,
+            backup_id: m.backup_id,
+            cluster_id: m.cluster_id,
+            status: m.status,
+            workflow_id: m.workflow_id,
+            created_by: m.created_by,
+            created_at: m.created_at,
+            started_at: m.started_at,
+            completed_at: m.completed_at,
+        }
+    }
+}
