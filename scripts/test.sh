@@ -10,6 +10,7 @@ ensure_nextest
 ensure_postgres
 ensure_redis
 ensure_sshd
+ensure_test_tools
 cleanup_test_netns
 trap cleanup_test_netns EXIT
 

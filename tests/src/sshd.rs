@@ -24,6 +24,8 @@ pub struct SshHost {
     pub ip: String,
     pub port: u16,
     netns: Option<String>,
+    /// A directory put first in every SSH session's PATH (sshd's `SetEnv`).
+    path_first: Option<String>,
     /// OpenSSH-format private key authorised for [`TEST_USER`].
     pub client_key: String,
 }
@@ -74,6 +76,7 @@ impl SshHost {
             ip: "127.0.0.1".into(),
             port: 0,
             netns: None,
+            path_first: None,
             client_key,
         };
         host.launch();
@@ -84,6 +87,21 @@ impl SshHost {
     /// veth pair, at its own address 10.77.x.y port 22: a distinct host on a
     /// network the test owns. `None` (after `skip`) where namespaces are not permitted.
     pub fn start_in_netns() -> Option<Self> {
+        Self::netns_host(None)
+    }
+
+    /// As [`SshHost::start_in_netns`], with `dir` first in the PATH of every
+    /// SSH session (so a host can have its own `systemctl`, say).
+    pub fn start_in_netns_with_path(dir: &str) -> Option<Self> {
+        Self::netns_host(Some(dir.to_owned()))
+    }
+
+    /// The host's network namespace, if it has one of its own.
+    pub fn netns(&self) -> Option<&str> {
+        self.netns.as_deref()
+    }
+
+    fn netns_host(path_first: Option<String>) -> Option<Self> {
         let probe = format!("taichu-probe-{}", std::process::id());
         let permitted = Command::new("ip")
             .args(["netns", "add", &probe])
@@ -124,6 +142,7 @@ impl SshHost {
         }
         host.ip = inner_ip;
         host.port = 22;
+        host.path_first = path_first;
         host.spawn_sshd();
         Some(host)
     }
@@ -159,7 +178,7 @@ impl SshHost {
 
     fn config(&self) -> PathBuf {
         let d = self.dir.path().display();
-        let text = format!(
+        let mut text = format!(
             "Port {port}\nListenAddress {ip}\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
              AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPasswordAuthentication yes\n\
              KbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin no\nAllowUsers {TEST_USER}\n\
@@ -167,6 +186,12 @@ impl SshHost {
             port = self.port,
             ip = self.ip
         );
+        if let Some(first) = &self.path_first {
+            // sshd applies SetEnv after its own PATH, so sessions see this one.
+            text.push_str(&format!(
+                "SetEnv PATH={first}:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin\n"
+            ));
+        }
         let path = self.dir.path().join("sshd_config");
         std::fs::write(&path, text).expect("sshd_config");
         path
