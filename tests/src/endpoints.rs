@@ -106,3 +106,84 @@ impl TestApp {
         reply.data()["audit_logs"].as_array().expect("audit_logs").clone()
     }
 }
+
+/// How long a test waits for a backup or a restore of a small etcd.
+pub const BACKUP_WAIT: Duration = Duration::from_secs(240);
+
+/// The etcd settings of a test cluster (the seed's fields plus its members),
+/// reached with the test account's password.
+pub fn etcd_settings(cluster: &crate::etcd::EtcdCluster) -> Value {
+    use crate::etcd::Deployment;
+    let first = &cluster.members()[0];
+    let members: Vec<Value> = cluster
+        .members()
+        .iter()
+        .map(|m| {
+            json!({"name": m.name, "peer_url": m.peer_url, "client_url": m.client_url,
+                   "data_dir": m.data_dir, "manifests_dir": m.manifests_dir})
+        })
+        .collect();
+    let (etcd_deployment, k8s_deployment) = match cluster.deployment() {
+        Deployment::Systemd => ("standalone", "none"),
+        Deployment::Kubeadm => ("kubeadm", "kubeadm"),
+    };
+    json!({
+        "etcd_endpoints": cluster.endpoints().join(","),
+        "etcd_ca_cert": cluster.ca_cert(),
+        "etcd_cert": cluster.client_cert(),
+        "etcd_key": cluster.client_key(),
+        "etcd_data_dir": first.data_dir,
+        "etcdctl_path": format!("{}/etcdctl", cluster.etcd_bin()),
+        "ssh_username": TEST_USER,
+        "ssh_password": crate::sshd::TEST_PASSWORD,
+        "ssh_port": first.host.port,
+        "etcd_deployment_type": etcd_deployment,
+        "k8s_deployment_type": k8s_deployment,
+        "manifests_dir": first.manifests_dir.clone().unwrap_or_else(|| "/etc/kubernetes/manifests".into()),
+        "members": members,
+    })
+}
+
+impl TestApp {
+    /// `POST /clusters/{id}/etcd/backups`; returns the pending backup.
+    pub async fn start_backup(&self, token: &str, cluster_id: &str, name: &str) -> Value {
+        let body = json!({"backup_name": name, "backup_type": "etcd"});
+        let reply = self
+            .post(&format!("/clusters/{cluster_id}/etcd/backups"), token, body)
+            .await;
+        let backup = reply.data().clone();
+        assert_eq!(backup["status"], "pending", "{backup}");
+        backup
+    }
+
+    /// Polls a backup until it is no longer pending or running.
+    pub async fn wait_backup(&self, token: &str, cluster_id: &str, backup_id: &str) -> Value {
+        let path = format!("/clusters/{cluster_id}/backups/{backup_id}");
+        self.poll(&path, token, BACKUP_WAIT, finished).await
+    }
+
+    /// Backs up and waits; panics unless the backup completed.
+    pub async fn backup(&self, token: &str, cluster_id: &str, name: &str) -> Value {
+        let started = self.start_backup(token, cluster_id, name).await;
+        let done = self
+            .wait_backup(token, cluster_id, started["id"].as_str().expect("id"))
+            .await;
+        assert_eq!(done["status"], "completed", "{done}");
+        done
+    }
+
+    /// `POST .../restore`; returns the started restore.
+    pub async fn start_restore(&self, token: &str, cluster_id: &str, backup_id: &str, name: &str) -> Value {
+        let path = format!("/clusters/{cluster_id}/backups/{backup_id}/restore");
+        self.post(&path, token, json!({"restore_name": name}))
+            .await
+            .data()
+            .clone()
+    }
+
+    /// Polls a restore until it ends.
+    pub async fn wait_restore(&self, token: &str, cluster_id: &str, backup_id: &str, restore_id: &str) -> Value {
+        let path = format!("/clusters/{cluster_id}/backups/{backup_id}/restore/{restore_id}");
+        self.poll(&path, token, BACKUP_WAIT, finished).await
+    }
+}

@@ -56,3 +56,47 @@ pub async fn in_use(app: &TestApp, token: &str, machine_id: &str) -> String {
     assert_eq!(assigned, 1, "the machine was free");
     cluster
 }
+
+/// Records a backup of `cluster_id` by `created_by_id` that has ended with
+/// `status` (no run, no objects); returns its id.
+pub async fn backup(app: &TestApp, cluster_id: &str, created_by_id: &str, status: &str) -> String {
+    use taichu_storage::repositories::backups::{self, BackupType, NewBackup};
+    let db = database(app).await;
+    let id = taichu_storage::new_id();
+    let new = NewBackup {
+        id: id.clone(),
+        cluster_id: cluster_id.to_owned(),
+        cluster_name: "planted".to_owned(),
+        name: "planted".to_owned(),
+        backup_type: BackupType::Etcd,
+        storage_location: "file:///nowhere/".to_owned(),
+        retention_days: 1,
+        settings: None,
+        ssh_password_enc: None,
+        data_key_enc: None,
+        created_by: None,
+        created_by_id: Some(created_by_id.to_owned()),
+    };
+    backups::create(&db, new).await.expect("planted backup");
+    if status == "failed" {
+        backups::fail(&db, &id, "planted").await.expect("planted failure");
+    }
+    id
+}
+
+/// Records a restore of `backup_id` into `cluster_id` (no run); returns its id.
+pub async fn restore(app: &TestApp, backup_id: &str, cluster_id: &str) -> String {
+    use taichu_storage::repositories::restores::{self, NewRestore};
+    let db = database(app).await;
+    let id = taichu_storage::new_id();
+    let new = NewRestore {
+        id: id.clone(),
+        backup_id: backup_id.to_owned(),
+        cluster_id: cluster_id.to_owned(),
+        name: "planted".to_owned(),
+        created_by: None,
+        created_by_id: None,
+    };
+    restores::create(&db, new).await.expect("planted restore");
+    id
+}

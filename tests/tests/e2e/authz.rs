@@ -10,7 +10,7 @@ use chrono::Utc;
 use reqwest::Method;
 use serde_json::{Value, json};
 use taichu_tests::app::ADMIN_PASSWORD;
-use taichu_tests::{TestApp, kubeconfig, spawn_app};
+use taichu_tests::{TestApp, kubeconfig, plant, spawn_app};
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,24 @@ fn matrix() -> BTreeMap<&'static str, (Access, Value)> {
         ("GET /clusters/{id}/events", (Signed, none.clone())),
         ("GET /clusters/{id}/security-policies", (Signed, none.clone())),
         ("GET /clusters/{id}/autoscaling-policies", (Signed, none.clone())),
+        ("GET /clusters/{id}/etcd", (Signed, none.clone())),
+        ("PUT /clusters/{id}/etcd", (Owner, json!({}))),
+        ("POST /clusters/{id}/etcd/backups", (Owner, json!({"backup_name": "m"}))),
+        ("GET /clusters/{id}/etcd/backups", (Signed, none.clone())),
+        ("GET /clusters/{id}/etcd/backups/{backup_id}", (Signed, none.clone())),
+        ("POST /clusters/{id}/backups", (Owner, json!({"backup_name": "m"}))),
+        ("GET /clusters/{id}/backups", (Signed, none.clone())),
+        ("GET /clusters/{id}/backups/{backup_id}", (Signed, none.clone())),
+        ("DELETE /clusters/{id}/backups/{backup_id}", (Owner, none.clone())),
+        ("GET /clusters/{id}/backups/{backup_id}/download", (Owner, none.clone())),
+        (
+            "POST /clusters/{id}/backups/{backup_id}/restore",
+            (Owner, json!({"restore_name": "m"})),
+        ),
+        (
+            "GET /clusters/{id}/backups/{backup_id}/restore/{restore_id}",
+            (Signed, none.clone()),
+        ),
     ])
 }
 
@@ -91,6 +109,8 @@ struct Fixtures {
     cluster: String,
     run: String,
     import: String,
+    backup: String,
+    restore: String,
 }
 
 async fn fixtures(app: &TestApp, owner: &str, owner_id: String) -> Fixtures {
@@ -113,12 +133,17 @@ async fn fixtures(app: &TestApp, owner: &str, owner_id: String) -> Fixtures {
         .expect("id")
         .to_owned();
     app.wait_finished(owner, &run).await;
+    // Ended backups of the owner's cluster, made by the owner (no etcd needed to authorize).
+    let backup = plant::backup(app, &cluster, &owner_id, "failed").await;
+    let restore = plant::restore(app, &backup, &cluster).await;
     Fixtures {
         owner_id,
         machine,
         cluster,
         run,
         import,
+        backup,
+        restore,
     }
 }
 
@@ -136,6 +161,8 @@ fn concrete(template: &str, f: &Fixtures) -> String {
                 other => panic!("no fixture for {other}/{{id}}"),
             },
             "{import_id}" => f.import.as_str(),
+            "{backup_id}" => f.backup.as_str(),
+            "{restore_id}" => f.restore.as_str(),
             "{task_id}" => "0193a9f6-0000-7000-8000-00000000abcd",
             "{node_name}" => "n1",
             s if s.starts_with('{') => panic!("no fixture for {s} in {template}"),
@@ -199,8 +226,15 @@ async fn every_operation_answers_every_caller_as_the_matrix_says() {
     for op in matrix.keys() {
         assert!(listed.contains(op), "{op} is in the matrix but not in the spec");
     }
-    // Deletions last (they remove the fixtures), deleting the owner very last.
-    operations.sort_by_key(|(op, _)| (op.starts_with("DELETE"), op == "DELETE /users/{id}"));
+    // Deletions last (they remove the fixtures), the deepest first (a backup
+    // before its cluster), deleting the owner very last.
+    operations.sort_by_key(|(op, _)| {
+        (
+            op.starts_with("DELETE"),
+            op == "DELETE /users/{id}",
+            std::cmp::Reverse(op.matches('/').count()),
+        )
+    });
 
     let now = Utc::now().timestamp();
     let expired = app.craft_token(&json!({

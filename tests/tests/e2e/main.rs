@@ -11,12 +11,16 @@ mod audit;
 mod auth;
 /// Every operation × every kind of caller.
 mod authz;
+/// etcd backups and restores, local and S3.
+mod backups;
 /// The cluster registry.
 mod clusters;
 /// The workflow engine with workflows defined in the tests.
 mod engine;
 /// The envelope, health, request ids, shutdown.
 mod envelope;
+/// The real test peers: etcd clusters on SSH hosts, an S3 server.
+mod harness;
 /// Importing clusters.
 mod imports;
 /// Kubeconfigs an attacker would submit or plant.
@@ -29,6 +33,8 @@ mod machine_attacks;
 mod machines;
 /// The committed spec against the code.
 mod openapi;
+/// Restores that must not hurt a cluster.
+mod restores;
 /// Sessions and roles.
 mod sessions;
 /// The SSH adapter against real sshd hosts.

@@ -174,7 +174,9 @@ async fn a_name_registered_again_inherits_nothing() {
     app.delete(&format!("/users/{bob_id}"), &admin).await.data();
     let (_, new_bob) = app.user("bob").await;
     app.delete(&format!("/clusters/{cluster}"), &new_bob).await.error(403);
-    app.get(&format!("/clusters/{cluster}/audit"), &new_bob).await.error(403);
+    app.get(&format!("/clusters/{cluster}/audit"), &new_bob)
+        .await
+        .error(403);
     // The cluster is an admin's now.
     app.delete(&format!("/clusters/{cluster}"), &admin).await.data();
 }
