@@ -73,6 +73,7 @@ pub fn scratch_dir(backup_id: &str) -> String {
 #[async_trait]
 impl Workflow for BackupWorkflow {
     const KIND: &'static str = "backup";
+    const CANCELLABLE: bool = false;
     type Input = BackupInput;
     type State = BackupState;
     type Step = Step;

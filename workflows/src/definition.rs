@@ -88,6 +88,10 @@ pub struct PlanEntry {
 pub trait Workflow: Send + Sync + 'static {
     /// Stored in `workflow_runs.kind`.
     const KIND: &'static str;
+    /// Whether a user may cancel a run between its steps. A workflow that
+    /// must end by itself (a restore completes or rolls back; a backup
+    /// cleans up after itself) says no.
+    const CANCELLABLE: bool = true;
     type Input: Serialize + DeserializeOwned + Send + Sync;
     type State: Serialize + DeserializeOwned + Default + Send + Sync;
     type Step: Serialize + DeserializeOwned + Send + Sync;
@@ -123,6 +127,7 @@ pub(crate) trait ErasedWorkflow: Send + Sync {
         state: &str,
     ) -> Result<String, StepError>;
     async fn on_failure(&self, ctx: &StepContext, input: &str, error: &str) -> Result<(), StepError>;
+    fn cancellable(&self) -> bool;
 }
 
 fn unreadable(e: serde_json::Error) -> StepError {
@@ -163,5 +168,9 @@ impl<W: Workflow> ErasedWorkflow for W {
     async fn on_failure(&self, ctx: &StepContext, input: &str, error: &str) -> Result<(), StepError> {
         let input: W::Input = serde_json::from_str(input).map_err(unreadable)?;
         Workflow::on_failure(self, ctx, &input, error).await
+    }
+
+    fn cancellable(&self) -> bool {
+        W::CANCELLABLE
     }
 }

@@ -101,6 +101,7 @@ pub struct RestoreWorkflow;
 #[async_trait]
 impl Workflow for RestoreWorkflow {
     const KIND: &'static str = "restore";
+    const CANCELLABLE: bool = false;
     type Input = RestoreInput;
     type State = RestoreState;
     type Step = Step;

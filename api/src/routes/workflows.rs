@@ -238,7 +238,8 @@ impl WorkflowsApi {
     }
 
     /// Cancel a run (admin or whoever started it). A running step is told to
-    /// stop; the run ends `cancelled`.
+    /// stop; the run ends `cancelled`. Backups and restores cannot be
+    /// cancelled (409): they clean up or roll back on their own.
     #[oai(path = "/workflows/:id/cancel", method = "post")]
     async fn cancel(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<RunSummary> {
         let run = load_run(&state, &id).await?;
@@ -247,6 +248,12 @@ impl WorkflowsApi {
         }
         if !run.run_status().is_active() {
             return Err(ApiError::conflict(format!("workflow already {}", run.status)));
+        }
+        if !state.engine.cancellable(&run.kind) {
+            return Err(ApiError::conflict(format!(
+                "a {} run cannot be cancelled: it ends by itself (every step has a time limit), cleaning up or rolling back what it did",
+                run.kind
+            )));
         }
         let txn = db::begin_write(&state.db).await?;
         let run = runs::request_cancel(&txn, &run.id)

@@ -78,8 +78,9 @@ async fn probe(args: &[String]) -> anyhow::Result<()> {
         return Ok(());
     }
     let policy = NetworkPolicy::parse(Some("none"), Vec::new()).map_err(anyhow::Error::msg)?;
-    let session = SshSession::connect(&target, &policy).await?;
+    // Timed from before the login, as the baseline's `ssh` is.
     let started = Instant::now();
+    let session = SshSession::connect(&target, &policy).await?;
     let streamed = taichu_workflows::backup::stream_snapshot(&session, file, &objects, &object, &key)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -261,6 +261,13 @@ async fn round_trip(app: &TestApp, store: Store<'_>, etcd: &EtcdCluster) {
         .await
         .error(409);
     assert!(busy.contains("restore"), "{busy}");
+    // A restore is not cancelled half-way: it completes or rolls back.
+    let run = restore["workflow_id"].as_str().expect("run");
+    let refused = app
+        .post(&format!("/workflows/{run}/cancel"), &owner, json!({}))
+        .await
+        .error(409);
+    assert!(refused.contains("cannot be cancelled"), "{refused}");
     let done = app.wait_restore(&owner, &cluster, &backup_id, restore_id).await;
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(done["progress"], 100);

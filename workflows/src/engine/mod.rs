@@ -156,6 +156,11 @@ impl Engine {
         &self.queue
     }
 
+    /// Whether runs of `kind` may be cancelled (unknown kinds may: nothing runs them).
+    pub fn cancellable(&self, kind: &str) -> bool {
+        self.registry.get(kind).is_none_or(|w| w.cancellable())
+    }
+
     /// Inserts a run of `W` and takes its `locks`, in the caller's
     /// transaction `txn`: if the transaction rolls back, neither exists. A
     /// lock another run holds is [`WorkflowError::Busy`], naming that run.
