@@ -276,3 +276,63 @@ async fn shell_text_in_paths_arrives_literally() {
     assert_no_password(&app, &owner, &[run]).await;
     assert!(!done.to_string().contains(TEST_PASSWORD));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn members_found_by_member_list_restore_through_a_stored_machine() {
+    let Some(etcd) = EtcdCluster::start(1, Deployment::Systemd) else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let host = &etcd.members()[0].host;
+    let machine = app
+        .create_machine(&owner, "etcd-1", host, json!({"private_key": host.client_key}))
+        .await;
+    let machine_id = machine["id"].as_str().expect("id");
+    app.wait_machine(&owner, machine_id, "ready").await;
+    let cluster = app
+        .post("/clusters", &owner, json!({"name": "by-machine"}))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // No password, no members: the machine's key logs in, `member list` names the members.
+    let mut settings = etcd_settings(&etcd);
+    let fields = settings.as_object_mut().expect("object");
+    for field in ["ssh_password", "ssh_username", "members"] {
+        fields.remove(field);
+    }
+    fields.insert("machine_ids".into(), json!([machine_id]));
+    let stored = app.put(&format!("/clusters/{cluster}/etcd"), &owner, settings).await;
+    assert_eq!(stored.data()["has_ssh_password"], false);
+
+    let known = with_known_keys(&etcd).await;
+    let backup = app.backup(&owner, &cluster, "by-machine").await;
+    let id = backup["id"].as_str().expect("id");
+    change_after_backup(&etcd, &known);
+    let restore = app.start_restore(&owner, &cluster, id, "by-machine").await;
+    let done = app
+        .wait_restore(&owner, &cluster, id, restore["id"].as_str().expect("id"))
+        .await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["details"]["members"][0]["name"], "m1", "{done}");
+    assert_eq!(stored_keys(&etcd), known);
+
+    // Another cluster's backup is not found through it.
+    let other = app.post("/clusters", &owner, json!({"name": "other"})).await.data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for path in [
+        format!("/clusters/{other}/backups/{id}"),
+        format!("/clusters/{other}/etcd/backups/{id}"),
+        format!("/clusters/{other}/backups/{id}/download"),
+    ] {
+        app.get(&path, &owner).await.error(404);
+    }
+    let path = format!("/clusters/{other}/backups/{id}/restore");
+    app.post(&path, &owner, json!({"restore_name": "wrong"}))
+        .await
+        .error(404);
+}
