@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use taichu_storage::entities::{backups, restores, workflow_runs};
+use taichu_storage::repositories::restores::RestoreStatus;
 
 use super::super::run_views::RunVisibility;
 use super::super::workflows::plan_of;
@@ -145,8 +146,11 @@ impl RestoreView {
             plan.get(index.min(plan.len().saturating_sub(1)))
                 .map(|s| s.name.clone())
         });
+        // The restore's row says it ended in its last step, a moment before the
+        // run commits that step's progress: the row's word decides.
+        let ended = m.restore_status() == RestoreStatus::Completed;
         Self {
-            progress: run.map_or(0, |r| r.progress),
+            progress: if ended { 100 } else { run.map_or(0, |r| r.progress) },
             current_step,
             details: serde_json::from_str(&m.details).unwrap_or_default(),
             logs,
