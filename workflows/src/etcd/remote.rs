@@ -39,7 +39,11 @@ fi"#;
 pub const SWAP_IN: &str = r#"set -eu
 data="$1"; new="$2"; aside="$3"; done="$4"
 if [ -e "$done" ]; then exit 0; fi
-if [ ! -d "$new" ]; then echo "restored data $new is missing" >&2; exit 3; fi
+if [ ! -d "$new" ]; then
+  # Moved in by a run cut short before it could mark it done.
+  if [ -e "$aside" ] && [ -d "$data" ]; then : > "$done"; exit 0; fi
+  echo "restored data $new is missing" >&2; exit 3
+fi
 if [ -e "$data" ] && [ ! -e "$aside" ]; then mv -- "$data" "$aside"; fi
 if [ -e "$data" ]; then echo "$data still exists next to $aside" >&2; exit 3; fi
 mv -- "$new" "$data"
@@ -96,4 +100,94 @@ pub async fn run_once(
     run(session, sink, host, command, timeout)
         .await
         .map_err(|e| StepError::permanent(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// Runs `script` through a real local `sh` with `args`, as a host would.
+    fn sh(script: &'static str, args: &[&Path]) -> bool {
+        let line = RemoteCommand::script(script)
+            .args(args.iter().map(|p| p.display().to_string()))
+            .to_shell()
+            .expect("line");
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .status()
+            .expect("sh")
+            .success()
+    }
+
+    fn mark(dir: &Path, what: &str) {
+        std::fs::create_dir_all(dir).expect("dir");
+        std::fs::write(dir.join("which"), what).expect("mark");
+    }
+
+    fn which(dir: &Path) -> String {
+        std::fs::read_to_string(dir.join("which")).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_swap_survives_being_cut_short_anywhere_and_goes_back() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let root = tmp.path();
+        let (data, new, aside, done, failed) = (
+            root.join("etcd"),
+            root.join("etcd.new"),
+            root.join("etcd.old"),
+            root.join("swapped"),
+            root.join("etcd.failed"),
+        );
+        let swap = |args: &[&Path]| sh(SWAP_IN, args);
+        let all = [data.as_path(), new.as_path(), aside.as_path(), done.as_path()];
+
+        mark(&data, "old");
+        mark(&new, "restored");
+        assert!(swap(&all));
+        assert_eq!((which(&data), which(&aside)), ("restored".into(), "old".into()));
+        assert!(swap(&all), "again: nothing to do");
+        assert_eq!(which(&data), "restored");
+
+        // Cut short after the old data moved aside.
+        std::fs::remove_file(&done).expect("rm");
+        std::fs::rename(&data, &new).expect("back to new");
+        assert!(swap(&all));
+        assert_eq!((which(&data), which(&aside)), ("restored".into(), "old".into()));
+
+        // Cut short after the restored data moved in, before it was marked.
+        std::fs::remove_file(&done).expect("rm");
+        assert!(swap(&all));
+        assert!(done.exists());
+
+        assert!(sh(SWAP_BACK, &[&data, &aside, &failed]));
+        assert_eq!((which(&data), which(&failed)), ("old".into(), "restored".into()));
+        assert!(sh(SWAP_BACK, &[&data, &aside, &failed]), "again: nothing to do");
+        assert_eq!(which(&data), "old");
+    }
+
+    #[test]
+    fn scratch_removal_only_takes_our_names_and_private_dirs_refuse_links() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let ours = tmp.path().join("taichu-backup-1");
+        let theirs = tmp.path().join("etcd");
+        mark(&ours, "x");
+        mark(&theirs, "x");
+        assert!(sh(REMOVE_SCRATCH, &[&ours]));
+        assert!(!ours.exists());
+        assert!(!sh(REMOVE_SCRATCH, &[&theirs]));
+        assert!(theirs.exists());
+
+        let link = tmp.path().join("taichu-backup-2");
+        std::os::unix::fs::symlink(&theirs, &link).expect("link");
+        assert!(!sh(PRIVATE_DIR, &[&link]), "a link is refused");
+        let fresh = tmp.path().join("taichu-backup-3");
+        assert!(sh(PRIVATE_DIR, &[&fresh]));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&fresh).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
 }
