@@ -15,6 +15,7 @@ mod m20261124_000007_scheduler_ticks;
 mod m20261126_000008_sessions_and_owners;
 mod m20261126_000009_locks_and_machine_clusters;
 mod m20261126_000010_backups;
+mod m20261126_000011_resource_backups;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_sessions_and_owners::Migration),
             Box::new(m20261126_000009_locks_and_machine_clusters::Migration),
             Box::new(m20261126_000010_backups::Migration),
+            Box::new(m20261126_000011_resource_backups::Migration),
         ]
     }
 }

@@ -37,6 +37,14 @@ pub fn etcd_snapshot_key(cluster_id: &str, backup_id: &str) -> String {
     format!("{}etcd/snapshot.db.enc", backup_prefix(cluster_id, backup_id))
 }
 
+/// The backup's resources archive, encrypted.
+pub fn resources_archive_key(cluster_id: &str, backup_id: &str) -> String {
+    format!(
+        "{}resources/resources.tar.zst.enc",
+        backup_prefix(cluster_id, backup_id)
+    )
+}
+
 /// What was stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {

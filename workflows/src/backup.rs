@@ -1,16 +1,23 @@
-//! `backup` (etcd): take a snapshot on a healthy member over SSH, stream it
-//! back encrypted into the object store, hashing on the way, and write the
-//! manifest. Steps: pick-member → snapshot → inspect → upload → manifest →
-//! cleanup → finish. The snapshot and upload steps keep a failure for the
-//! cleanup step (the remote scratch directory and any partial objects go,
-//! whatever happened) and `finish` then fails the run with that reason.
+//! `backup`: an etcd snapshot, the cluster's resources, or both (full).
+//!
+//! begin → [pick-member → snapshot → inspect → upload] → [resources] →
+//! manifest → cleanup → finish. etcd: a snapshot taken on a healthy member
+//! over SSH, streamed back encrypted into the object store, hashed on the
+//! way. Resources: every selected object read a page at a time into an
+//! encrypted compressed archive streamed to the store. Each part keeps its
+//! failure for the cleanup instead of ending the run, so in a full backup
+//! one failed part leaves the other stored and restorable; `finish` then
+//! fails the backup naming each failed part and what can still be restored.
 
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use taichu_storage::entities::backups::Model as Backup;
-use taichu_storage::objects::{Objects, Stored, backup_prefix, etcd_snapshot_key, manifest_key};
+
+use taichu_storage::objects::{Objects, Stored, backup_prefix, etcd_snapshot_key, manifest_key, resources_archive_key};
 use taichu_storage::repositories::backups::{self, BackupStatus, EtcdFacts as StoredFacts, Part, PartKind};
+use taichu_storage::repositories::clusters;
 use taichu_storage::sealed_stream::{self, DataKey};
 use taichu_storage::secrets::Slot;
 
@@ -19,7 +26,11 @@ use crate::definition::{Planned, Workflow};
 use crate::error::StepError;
 use crate::etcd::{self, EndpointStatus, EtcdAccess, Etcdctl, SnapshotStatus, remote};
 use crate::guard::guarded;
+use crate::kube;
 use crate::manifest::{ENCRYPTION, EtcdFacts, FORMAT, Manifest};
+use crate::resources::catalog::TypeRef;
+use crate::resources::dump::{DumpError, dump_to_store};
+use crate::resources::{Contents, Selection};
 use crate::ssh::{RemoteCommand, SshSession};
 
 /// Bytes buffered between the SSH channel and the upload.
@@ -28,25 +39,40 @@ pub const PIPE_BYTES: usize = 1 << 20;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackupInput {
     pub backup_id: String,
+    /// What the backup takes; an etcd snapshot when not said.
+    #[serde(default = "etcd_only")]
+    pub parts: Vec<PartKind>,
 }
+
+fn etcd_only() -> Vec<PartKind> {
+    vec![PartKind::Etcd]
+}
+
+/// The key a failure is kept under: a part's name, or `manifest`.
+const MANIFEST: &str = "manifest";
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct BackupState {
-    /// Why the backup failed, kept until the cleanup has run.
-    pub failure: Option<String>,
+    /// Why a part (`etcd`, `resources`) or the manifest failed, kept until
+    /// the cleanup has run. A failed part does not stop the other.
+    pub failures: BTreeMap<String, String>,
     pub host: Option<String>,
     pub endpoint: Option<String>,
     /// The version of the member the snapshot is taken from.
     pub version: Option<String>,
     pub file_size: Option<u64>,
     pub etcd: Option<EtcdFacts>,
-    pub part: Option<Part>,
+    /// The parts stored so far.
+    pub parts: Vec<Part>,
+    pub contents: Option<Contents>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
-    /// The object store answers; the first healthy member, in endpoint order.
+    /// Mark the backup running; the object store must answer.
+    Begin,
+    /// The first healthy member, in endpoint order.
     PickMember,
     /// `etcdctl snapshot save` into a private scratch directory on its host.
     Snapshot,
@@ -54,11 +80,13 @@ pub enum Step {
     Inspect,
     /// Stream it over SSH, encrypted and hashed, into a multipart upload.
     Upload,
+    /// Read the cluster's objects into an encrypted archive, streamed to the store.
+    Resources,
     /// Write `manifest.json`.
     Manifest,
     /// Remove the scratch directory (and, after a failure, what was stored).
     Cleanup,
-    /// Mark the backup completed, or fail with the kept reason.
+    /// Mark the backup completed, or fail naming each failed part.
     Finish,
 }
 
@@ -70,6 +98,13 @@ pub fn scratch_dir(backup_id: &str) -> String {
     format!("/var/tmp/taichu-backup-{backup_id}")
 }
 
+fn part_name(kind: PartKind) -> &'static str {
+    match kind {
+        PartKind::Etcd => "etcd",
+        PartKind::Resources => "resources",
+    }
+}
+
 #[async_trait]
 impl Workflow for BackupWorkflow {
     const KIND: &'static str = "backup";
@@ -78,17 +113,26 @@ impl Workflow for BackupWorkflow {
     type State = BackupState;
     type Step = Step;
 
-    fn plan(&self, _input: &BackupInput) -> Result<Vec<Planned<Step>>, String> {
+    fn plan(&self, input: &BackupInput) -> Result<Vec<Planned<Step>>, String> {
         let (quick, long) = (etcd::quick_step, etcd::transfer_step);
-        Ok(vec![
-            quick("pick-member").of(Step::PickMember),
-            long("snapshot").weight(3).of(Step::Snapshot),
-            quick("inspect").of(Step::Inspect),
-            long("upload").weight(5).of(Step::Upload),
+        let mut plan = vec![quick("begin").of(Step::Begin)];
+        if input.parts.contains(&PartKind::Etcd) {
+            plan.extend([
+                quick("pick-member").of(Step::PickMember),
+                long("snapshot").weight(3).of(Step::Snapshot),
+                quick("inspect").of(Step::Inspect),
+                long("upload").weight(5).of(Step::Upload),
+            ]);
+        }
+        if input.parts.contains(&PartKind::Resources) {
+            plan.push(long("resources").weight(8).of(Step::Resources));
+        }
+        plan.extend([
             quick("manifest").of(Step::Manifest),
             quick("cleanup").of(Step::Cleanup),
             quick("finish").of(Step::Finish),
-        ])
+        ]);
+        Ok(plan)
     }
 
     async fn run(
@@ -100,13 +144,16 @@ impl Workflow for BackupWorkflow {
     ) -> Result<(), StepError> {
         let backup = load(ctx, &input.backup_id).await?;
         match step {
-            Step::PickMember => pick_member(ctx, &backup, state).await,
-            Step::Snapshot | Step::Inspect | Step::Upload | Step::Manifest => {
-                let mut failure = state.failure.take();
-                let result = guarded(ctx, &mut failure, kept(ctx, *step, &backup, state)).await;
-                state.failure = failure;
-                result
+            Step::Begin => begin(ctx, &backup).await,
+            Step::PickMember | Step::Snapshot | Step::Inspect | Step::Upload => {
+                kept_as(ctx, part_name(PartKind::Etcd), *step, &backup, state).await
             }
+            Step::Resources => kept_as(ctx, part_name(PartKind::Resources), *step, &backup, state).await,
+            Step::Manifest if state.parts.is_empty() => {
+                ctx.info("skipped: no part was stored");
+                Ok(())
+            }
+            Step::Manifest => kept_as(ctx, MANIFEST, *step, &backup, state).await,
             Step::Cleanup => cleanup(ctx, &backup, state).await,
             Step::Finish => finish(ctx, &backup, state).await,
         }
@@ -128,15 +175,49 @@ async fn load(ctx: &StepContext, id: &str) -> Result<Backup, StepError> {
         .ok_or_else(|| StepError::permanent(format!("backup {id} no longer exists")))
 }
 
+/// Runs a step whose failure is kept under `key` for the cleanup (see [`guarded`]).
+async fn kept_as(
+    ctx: &StepContext,
+    key: &str,
+    step: Step,
+    backup: &Backup,
+    state: &mut BackupState,
+) -> Result<(), StepError> {
+    let mut failure = state.failures.remove(key);
+    let result = guarded(ctx, &mut failure, kept(ctx, step, backup, state)).await;
+    if let Some(failure) = failure {
+        state.failures.insert(key.to_owned(), failure);
+    }
+    result
+}
+
 /// The steps whose failure is kept for the cleanup.
 async fn kept(ctx: &StepContext, step: Step, backup: &Backup, state: &mut BackupState) -> Result<(), StepError> {
     match step {
+        Step::PickMember => pick_member(ctx, backup, state).await,
         Step::Snapshot => snapshot(ctx, backup, state).await,
         Step::Inspect => inspect(ctx, backup, state).await,
         Step::Upload => upload(ctx, backup, state).await,
+        Step::Resources => resources(ctx, backup, state).await,
         Step::Manifest => manifest(ctx, backup, state).await,
-        Step::PickMember | Step::Cleanup | Step::Finish => Err(StepError::permanent("not a kept step")),
+        Step::Begin | Step::Cleanup | Step::Finish => Err(StepError::permanent("not a kept step")),
     }
+}
+
+async fn begin(ctx: &StepContext, backup: &Backup) -> Result<(), StepError> {
+    backups::mark_running(ctx.db(), &backup.id).await?;
+    // Before any work: the store must take what it will be given.
+    let objects = &ctx.env().objects;
+    objects
+        .check()
+        .await
+        .map_err(|e| StepError::transient(format!("object store {} unavailable: {e}", objects.describe())))
+}
+
+/// Keeps `part` among the stored parts (replacing an earlier attempt's).
+fn stored_part(state: &mut BackupState, part: Part) {
+    state.parts.retain(|p| p.kind != part.kind);
+    state.parts.push(part);
 }
 
 fn picked(state: &BackupState) -> Result<(String, String), StepError> {
@@ -151,13 +232,6 @@ fn snapshot_path(backup_id: &str) -> String {
 }
 
 async fn pick_member(ctx: &StepContext, backup: &Backup, state: &mut BackupState) -> Result<(), StepError> {
-    backups::mark_running(ctx.db(), &backup.id).await?;
-    // Before etcd does any work: the store must take what it will be given.
-    let objects = &ctx.env().objects;
-    objects
-        .check()
-        .await
-        .map_err(|e| StepError::transient(format!("object store {} unavailable: {e}", objects.describe())))?;
     let access = EtcdAccess::for_backup(ctx.env(), backup).await?;
     let (host, endpoint) = etcd::healthy_member(&access, ctx.env(), ctx, |line| ctx.log("warn", line)).await?;
     // etcd 3.5's `snapshot status` does not say which version wrote it; the member does.
@@ -352,16 +426,84 @@ async fn upload(ctx: &StepContext, backup: &Backup, state: &mut BackupState) -> 
         error: None,
     };
     backups::record_part(ctx.db(), &backup.id, part.clone()).await?;
-    state.part = Some(part);
+    stored_part(state, part);
+    Ok(())
+}
+
+/// How long each request to the cluster's API may take while reading it.
+const API_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn resources(ctx: &StepContext, backup: &Backup, state: &mut BackupState) -> Result<(), StepError> {
+    let cluster_id = backup
+        .cluster_id
+        .as_deref()
+        .ok_or_else(|| StepError::permanent("the backup's cluster was deleted"))?;
+    let cluster = clusters::find(ctx.db(), cluster_id)
+        .await?
+        .ok_or_else(|| StepError::permanent("the backup's cluster was deleted"))?;
+    let selection: Selection = match &backup.filters {
+        Some(json) => serde_json::from_str(json).map_err(|e| StepError::permanent(format!("stored filters: {e}")))?,
+        None => Selection::default(),
+    };
+    let client = kube::client_for(&cluster, ctx.env(), API_TIMEOUT).await?;
+    let key = data_key(ctx, backup)?;
+    let object = resources_archive_key(cluster_id, &backup.id);
+    let objects = &ctx.env().objects;
+    ctx.info(format!(
+        "reading the cluster's resources into {}",
+        objects.url_of(&object)
+    ));
+    let mut logged = std::time::Instant::now();
+    let progress = |t: &TypeRef, total: u64| {
+        if logged.elapsed() >= std::time::Duration::from_secs(5) {
+            ctx.info(format!("{total} objects so far (now {})", t.qualified_kind()));
+            logged = std::time::Instant::now();
+        }
+    };
+    let stored = dump_to_store(&client, &selection, objects, &object, &key, progress)
+        .await
+        .map_err(|e| match e {
+            DumpError::Kube(err) => StepError::from(err),
+            other => StepError::transient(other.to_string()),
+        })?;
+    let contents = &stored.contents;
+    for unlisted in &contents.unlisted {
+        ctx.log("warn", format!("not listed: {unlisted}"));
+    }
+    ctx.info(format!(
+        "stored {} objects of {} kinds ({} owned by controllers left out): {} bytes encrypted, sha256 {}",
+        contents.total_objects,
+        contents.kinds.len(),
+        contents.skipped_owned,
+        stored.stored.size,
+        stored.stored.sha256
+    ));
+    let json = serde_json::to_string(contents).map_err(|e| StepError::permanent(e.to_string()))?;
+    backups::record_contents(ctx.db(), &backup.id, &json).await?;
+    let part = Part {
+        kind: PartKind::Resources,
+        status: BackupStatus::Completed.as_str().to_owned(),
+        object: Some(object),
+        size_bytes: i64::try_from(stored.stored.size).ok(),
+        sha256: Some(stored.stored.sha256),
+        plain_sha256: Some(stored.plain_sha256),
+        plain_size_bytes: i64::try_from(stored.plain_size).ok(),
+        error: None,
+    };
+    backups::record_part(ctx.db(), &backup.id, part.clone()).await?;
+    stored_part(state, part);
+    state.contents = Some(stored.contents);
     Ok(())
 }
 
 async fn manifest(ctx: &StepContext, backup: &Backup, state: &BackupState) -> Result<(), StepError> {
-    let part = state
-        .part
-        .clone()
-        .ok_or_else(|| StepError::permanent("nothing was stored"))?;
     let cluster_id = backup.cluster_id.clone().unwrap_or_default();
+    let filters = match &backup.filters {
+        Some(json) => {
+            Some(serde_json::from_str(json).map_err(|e| StepError::permanent(format!("stored filters: {e}")))?)
+        }
+        None => None,
+    };
     let manifest = Manifest {
         format: FORMAT,
         taichu_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -375,8 +517,10 @@ async fn manifest(ctx: &StepContext, backup: &Backup, state: &BackupState) -> Re
         completed_at: Utc::now(),
         encryption: ENCRYPTION.to_owned(),
         data_key_sealed: backup.data_key_enc.clone(),
-        parts: vec![part],
+        parts: state.parts.clone(),
         etcd: state.etcd.clone(),
+        filters,
+        resources: state.contents.clone(),
     };
     let bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| StepError::permanent(e.to_string()))?;
     let key = manifest_key(&cluster_id, &backup.id);
@@ -387,6 +531,11 @@ async fn manifest(ctx: &StepContext, backup: &Backup, state: &BackupState) -> Re
         .map_err(|e| StepError::transient(format!("storing {}: {e}", ctx.env().objects.url_of(&key))))?;
     ctx.info(format!("manifest written to {}", ctx.env().objects.url_of(&key)));
     Ok(())
+}
+
+/// Whether anything of the backup can be restored: a part stored and the manifest written.
+fn restorable(state: &BackupState) -> bool {
+    !state.parts.is_empty() && !state.failures.contains_key(MANIFEST)
 }
 
 /// Best effort, retried: a scratch directory left behind is logged, not fatal.
@@ -402,18 +551,23 @@ async fn cleanup(ctx: &StepContext, backup: &Backup, state: &BackupState) -> Res
             removed?;
             ctx.info(format!("removed {dir} on {host}"));
         }
-        if state.failure.is_some()
-            && let Some(cluster_id) = &backup.cluster_id
-        {
-            let prefix = backup_prefix(cluster_id, &backup.id);
-            let deleted = ctx
-                .env()
-                .objects
-                .delete_prefix(&prefix)
-                .await
-                .map_err(|e| StepError::transient(e.to_string()))?;
-            if deleted > 0 {
-                ctx.info(format!("removed {deleted} partial objects of the failed backup"));
+        let objects = &ctx.env().objects;
+        if let Some(cluster_id) = &backup.cluster_id {
+            if !restorable(state) {
+                let deleted = objects
+                    .delete_prefix(&backup_prefix(cluster_id, &backup.id))
+                    .await
+                    .map_err(|e| StepError::transient(e.to_string()))?;
+                if deleted > 0 {
+                    ctx.info(format!("removed {deleted} objects of the failed backup"));
+                }
+            } else if state.failures.contains_key(part_name(PartKind::Resources)) {
+                // A cut-short archive must not lie beside the part that completed.
+                let object = resources_archive_key(cluster_id, &backup.id);
+                objects
+                    .delete_prefix(&object)
+                    .await
+                    .map_err(|e| StepError::transient(e.to_string()))?;
             }
         }
         Ok::<_, StepError>(())
@@ -430,15 +584,48 @@ async fn cleanup(ctx: &StepContext, backup: &Backup, state: &BackupState) -> Res
 }
 
 async fn finish(ctx: &StepContext, backup: &Backup, state: &BackupState) -> Result<(), StepError> {
-    if let Some(failure) = &state.failure {
-        backups::fail(ctx.db(), &backup.id, failure).await?;
-        return Err(StepError::permanent(failure.clone()));
+    if state.failures.is_empty() {
+        let size: i64 = state.parts.iter().filter_map(|p| p.size_bytes).sum();
+        // The record's checksum is the etcd snapshot's when there is one (the seed's field).
+        let main = state
+            .parts
+            .iter()
+            .find(|p| p.kind == PartKind::Etcd)
+            .or_else(|| state.parts.first())
+            .ok_or_else(|| StepError::permanent("nothing was stored"))?;
+        backups::complete(ctx.db(), &backup.id, size, main.sha256.clone()).await?;
+        ctx.info("backup completed");
+        return Ok(());
     }
-    let part = state
-        .part
-        .as_ref()
-        .ok_or_else(|| StepError::permanent("nothing was stored"))?;
-    backups::complete(ctx.db(), &backup.id, part.size_bytes.unwrap_or(0), part.sha256.clone()).await?;
-    ctx.info("backup completed");
-    Ok(())
+    let mut reasons = Vec::new();
+    for kind in [PartKind::Etcd, PartKind::Resources] {
+        if let Some(reason) = state.failures.get(part_name(kind)) {
+            reasons.push(format!("{} part failed: {reason}", part_name(kind)));
+            let failed = Part {
+                kind,
+                status: BackupStatus::Failed.as_str().to_owned(),
+                object: None,
+                size_bytes: None,
+                sha256: None,
+                plain_sha256: None,
+                plain_size_bytes: None,
+                error: Some(reason.clone()),
+            };
+            backups::record_part(ctx.db(), &backup.id, failed).await?;
+        }
+    }
+    if let Some(reason) = state.failures.get(MANIFEST) {
+        reasons.push(format!("the manifest could not be written: {reason}"));
+    }
+    if restorable(state) {
+        let kept: Vec<&str> = state.parts.iter().map(|p| part_name(p.kind)).collect();
+        reasons.push(format!(
+            "the {} part completed and can be restored on its own (parts: [\"{}\"])",
+            kept.join(" and "),
+            kept.join("\", \"")
+        ));
+    }
+    let message = reasons.join("; ");
+    backups::fail(ctx.db(), &backup.id, &message).await?;
+    Err(StepError::permanent(message))
 }

@@ -37,6 +37,8 @@ mod lease;
 pub mod manifest;
 /// Every workflow of this build, by kind.
 pub mod registry;
+/// Kubernetes resource backups and restores: discovery, filters, archive, apply.
+pub mod resources;
 /// The restore workflow: a verified etcd snapshot into every member.
 pub mod restore;
 /// The SSH adapter.

@@ -17,12 +17,12 @@ use async_trait::async_trait;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use taichu_storage::entities::backups::Model as Backup;
-use taichu_storage::objects::{HashingReader, manifest_key};
 use taichu_storage::repositories::backups::{self, BackupStatus, Part, PartKind};
 use taichu_storage::repositories::clusters;
 use taichu_storage::repositories::etcd_settings::EtcdMember;
 use taichu_storage::repositories::restores::{self, RestoreStatus};
 use taichu_storage::sealed_stream;
+use tokio::sync::watch;
 
 use crate::backup::data_key;
 use crate::context::StepContext;
@@ -32,7 +32,10 @@ use crate::etcd::control::{self, Manifests, SETTLE_TIMEOUT};
 use crate::etcd::{self, EtcdAccess, Etcdctl, remote};
 use crate::guard::guarded;
 use crate::kube;
-use crate::manifest::Manifest;
+use crate::manifest::read_verified;
+use crate::resources::apply::{ApplyError, ApplyPlan, KindTally, count_selected};
+use crate::resources::archive::read_entries;
+use crate::resources::{self, Contents, RestoreOptions, Tally};
 use crate::ssh::{Discard, RemoteCommand, SshSession};
 
 /// How long the API server may take to answer `/readyz` again.
@@ -48,6 +51,17 @@ pub struct RestoreInput {
     /// When the restore was asked for (`20261126T010203Z`): names the kept
     /// old data dirs and the directory the manifests wait in.
     pub stamp: String,
+    /// The parts to restore: the etcd snapshot, the resources, or both
+    /// (etcd first). Into another cluster only resources.
+    #[serde(default = "etcd_only")]
+    pub parts: Vec<PartKind>,
+    /// How resources are selected and placed.
+    #[serde(default)]
+    pub options: RestoreOptions,
+}
+
+fn etcd_only() -> Vec<PartKind> {
+    vec![PartKind::Etcd]
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -62,6 +76,8 @@ pub struct RestoreState {
     pub members: Vec<EtcdMember>,
     pub plain_sha256: Option<String>,
     pub revision: Option<i64>,
+    /// Resources selected (after verify) and their outcomes (after apply).
+    pub resources: Option<Tally>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,7 +107,13 @@ pub enum Step {
     RollBack,
     /// Staged snapshots and unused restored data removed.
     Cleanup,
-    /// The restore completed, or fails with the kept reason.
+    /// Read the resources archive through: checksums, authentication,
+    /// every entry; count what the options select.
+    VerifyResources,
+    /// Apply the selected objects in restore order to the target cluster.
+    ApplyResources,
+    /// The restore completed (with errors, when objects failed), or fails
+    /// with the kept reason.
     Finish,
 }
 
@@ -106,26 +128,42 @@ impl Workflow for RestoreWorkflow {
     type State = RestoreState;
     type Step = Step;
 
-    fn plan(&self, _input: &RestoreInput) -> Result<Vec<Planned<Step>>, String> {
+    fn plan(&self, input: &RestoreInput) -> Result<Vec<Planned<Step>>, String> {
         let (quick, long) = (etcd::quick_step, etcd::transfer_step);
         let settle = |name: &str| etcd::step(name, SETTLE_TIMEOUT + Duration::from_secs(60));
-        Ok(vec![
-            long("verify").weight(3).of(Step::Verify),
-            quick("preflight").of(Step::Preflight),
-            long("stage").weight(3).of(Step::Stage),
-            settle("stop").weight(2).of(Step::Stop),
-            long("restore-data").weight(2).of(Step::RestoreData),
-            quick("swap").of(Step::Swap),
-            quick("start-etcd").of(Step::StartEtcd),
-            settle("wait-etcd").weight(2).of(Step::WaitEtcd),
-            quick("start-apiserver").of(Step::StartApiserver),
-            quick("wait-apiserver")
-                .timeout(APISERVER_TIMEOUT + Duration::from_secs(60))
-                .of(Step::WaitApiserver),
-            settle("roll-back").timeout(3 * SETTLE_TIMEOUT).of(Step::RollBack),
-            quick("cleanup").of(Step::Cleanup),
-            quick("finish").of(Step::Finish),
-        ])
+        let (with_etcd, with_resources) = (
+            input.parts.contains(&PartKind::Etcd),
+            input.parts.contains(&PartKind::Resources),
+        );
+        let mut plan = Vec::new();
+        if with_etcd {
+            plan.push(long("verify").weight(3).of(Step::Verify));
+        }
+        if with_resources {
+            plan.push(long("verify-resources").weight(3).of(Step::VerifyResources));
+        }
+        if with_etcd {
+            plan.extend([
+                quick("preflight").of(Step::Preflight),
+                long("stage").weight(3).of(Step::Stage),
+                settle("stop").weight(2).of(Step::Stop),
+                long("restore-data").weight(2).of(Step::RestoreData),
+                quick("swap").of(Step::Swap),
+                quick("start-etcd").of(Step::StartEtcd),
+                settle("wait-etcd").weight(2).of(Step::WaitEtcd),
+                quick("start-apiserver").of(Step::StartApiserver),
+                quick("wait-apiserver")
+                    .timeout(APISERVER_TIMEOUT + Duration::from_secs(60))
+                    .of(Step::WaitApiserver),
+                settle("roll-back").timeout(3 * SETTLE_TIMEOUT).of(Step::RollBack),
+                quick("cleanup").of(Step::Cleanup),
+            ]);
+        }
+        if with_resources {
+            plan.push(long("apply-resources").weight(10).of(Step::ApplyResources));
+        }
+        plan.push(quick("finish").of(Step::Finish));
+        Ok(plan)
     }
 
     async fn run(
@@ -174,6 +212,8 @@ async fn kept(ctx: &StepContext, step: Step, input: &RestoreInput, state: &mut R
         Step::WaitEtcd => wait_etcd(ctx, input, state).await,
         Step::StartApiserver => start_apiserver(ctx, input, state).await,
         Step::WaitApiserver => wait_apiserver(ctx, input).await,
+        Step::VerifyResources => verify_resources(ctx, input, state).await,
+        Step::ApplyResources => apply_resources(ctx, input, state).await,
         Step::RollBack | Step::Cleanup | Step::Finish => Err(StepError::permanent("not a kept step")),
     }
 }
@@ -231,65 +271,38 @@ fn etcd_part(backup: &Backup) -> Result<Part, StepError> {
         .ok_or_else(|| StepError::permanent("the backup holds no etcd snapshot"))
 }
 
-fn mismatch(what: &str, expected: &str, found: &str) -> StepError {
-    StepError::permanent(format!(
-        "checksum mismatch: {what} should be {expected} but is {found}; the stored snapshot is damaged or was altered, nothing on the cluster was touched"
-    ))
+/// The backup, when the parts this restore reads are stored: a full backup
+/// whose other part failed still restores the part that completed.
+async fn readable_backup(ctx: &StepContext, input: &RestoreInput) -> Result<Backup, StepError> {
+    let backup = load_backup(ctx, input).await?;
+    let parts = backup.part_list();
+    for kind in &input.parts {
+        let ready = parts
+            .iter()
+            .any(|p| p.kind == *kind && p.status == BackupStatus::Completed.as_str() && p.object.is_some());
+        if !ready {
+            return Err(StepError::permanent(format!(
+                "backup {} ({}) holds no completed {} part to restore",
+                backup.id,
+                backup.status,
+                serde_json::to_value(kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            )));
+        }
+    }
+    Ok(backup)
 }
 
 async fn verify(ctx: &StepContext, input: &RestoreInput, state: &mut RestoreState) -> Result<(), StepError> {
     restores::mark_running(ctx.db(), &input.restore_id).await?;
-    let backup = load_backup(ctx, input).await?;
-    if backup.backup_status() != BackupStatus::Completed {
-        return Err(StepError::permanent(format!(
-            "backup {} is {}, only a completed backup can be restored",
-            backup.id, backup.status
-        )));
-    }
-    let objects = &ctx.env().objects;
-    let cluster_id = backup.cluster_id.clone().unwrap_or_default();
-    let manifest = objects
-        .get_bytes(&manifest_key(&cluster_id, &backup.id), 1 << 20)
-        .await
-        .map_err(|e| StepError::transient(format!("reading the manifest: {e}")))?;
-    let manifest = Manifest::parse(&manifest).map_err(StepError::permanent)?;
-    let recorded = etcd_part(&backup)?;
-    let listed = manifest
-        .parts
-        .iter()
-        .find(|p| p.kind == PartKind::Etcd)
-        .ok_or_else(|| StepError::permanent("the manifest lists no etcd snapshot"))?;
-    let (Some(object), Some(expected), Some(expected_plain)) = (&listed.object, &listed.sha256, &listed.plain_sha256)
-    else {
-        return Err(StepError::permanent("the manifest lacks the snapshot's checksums"));
+    let backup = readable_backup(ctx, input).await?;
+    let draining = |mut plain: Box<dyn tokio::io::AsyncRead + Unpin + Send>| async move {
+        tokio::io::copy(&mut plain, &mut tokio::io::sink()).await.map(drop)
     };
-    if recorded.sha256.as_deref() != Some(expected) || recorded.object.as_deref() != Some(object) {
-        return Err(StepError::permanent(
-            "the manifest and the backup record disagree about the snapshot; nothing on the cluster was touched",
-        ));
-    }
-    let key = data_key(ctx, &backup)?;
-    ctx.info(format!("verifying {}", objects.url_of(object)));
-    let reader = objects
-        .reader(object)
-        .await
-        .map_err(|e| StepError::transient(format!("reading the snapshot: {e}")))?;
-    let (hashing, stored) = HashingReader::new(reader);
-    let (mut plain, plain_digest) = sealed_stream::open(hashing, &key);
-    let read = tokio::io::copy(&mut plain, &mut tokio::io::sink()).await;
-    let (stored_sha256, stored_size) = stored.finish();
-    if stored_sha256 != *expected {
-        return Err(mismatch("the stored snapshot's SHA-256", expected, &stored_sha256));
-    }
-    read.map_err(|e| StepError::permanent(format!("the stored snapshot does not decrypt: {e}")))?;
-    let (plain_sha256, plain_size) = plain_digest.finish();
-    if plain_sha256 != *expected_plain {
-        return Err(mismatch("the snapshot's SHA-256", expected_plain, &plain_sha256));
-    }
-    ctx.info(format!(
-        "snapshot verified: {stored_size} bytes stored, {plain_size} bytes of snapshot, sha256 {plain_sha256}"
-    ));
-    state.plain_sha256 = Some(plain_sha256);
+    let (_, ()) = read_verified(ctx, &backup, PartKind::Etcd, draining).await?;
+    state.plain_sha256 = etcd_part(&backup)?.plain_sha256;
     Ok(())
 }
 
@@ -636,17 +649,46 @@ async fn cleanup(ctx: &StepContext, input: &RestoreInput, state: &RestoreState) 
 }
 
 async fn finish(ctx: &StepContext, input: &RestoreInput, state: &RestoreState) -> Result<(), StepError> {
-    let details = serde_json::json!({
+    let mut details = serde_json::json!({
         "members": state.members.iter().map(|m| serde_json::json!({"name": m.name, "host": m.host})).collect::<Vec<_>>(),
         "revision": state.revision,
         "rolled_back": state.rolled_back,
         "rollback_failure": state.rollback_failure,
         "snapshot_sha256": state.plain_sha256,
     });
+    if let Some(tally) = &state.resources {
+        details["resources"] = serde_json::to_value(tally).unwrap_or_default();
+    }
     restores::record_details(ctx.db(), &input.restore_id, &details).await?;
     let Some(failure) = &state.failure else {
-        restores::finish(ctx.db(), &input.restore_id, RestoreStatus::Completed, None).await?;
-        ctx.info("restore completed");
+        let failed = state.resources.as_ref().filter(|t| t.failed > 0);
+        let Some(tally) = failed else {
+            restores::finish(ctx.db(), &input.restore_id, RestoreStatus::Completed, None).await?;
+            ctx.info("restore completed");
+            return Ok(());
+        };
+        let first: Vec<&str> = tally
+            .kinds
+            .values()
+            .flat_map(|k| k.errors.iter().map(String::as_str))
+            .take(3)
+            .collect();
+        let reason = format!(
+            "{} of {} objects failed to restore ({} applied, {} left as they were); first: {}",
+            tally.failed,
+            tally.selected,
+            tally.applied,
+            tally.skipped,
+            first.join("; ")
+        );
+        restores::finish(
+            ctx.db(),
+            &input.restore_id,
+            RestoreStatus::CompletedWithErrors,
+            Some(&reason),
+        )
+        .await?;
+        ctx.log("warn", format!("restore completed with errors: {reason}"));
         return Ok(());
     };
     let reason = match (&state.rollback_failure, state.stop_attempted) {
@@ -655,8 +697,138 @@ async fn finish(ctx: &StepContext, input: &RestoreInput, state: &RestoreState) -
             input.stamp
         ),
         (None, true) => format!("{failure}; rolled back: every member runs on its data from before the restore"),
+        (None, false) if state.resources.as_ref().is_some_and(|t| t.done() > 0) => {
+            format!("{failure}; some objects were applied before it stopped (see details)")
+        }
         (None, false) => format!("{failure}; the cluster was not touched"),
     };
     restores::finish(ctx.db(), &input.restore_id, RestoreStatus::Failed, Some(&reason)).await?;
     Err(StepError::permanent(reason))
+}
+
+/// How long each request to the target cluster may take.
+const API_TIMEOUT: Duration = Duration::from_secs(60);
+
+async fn verify_resources(ctx: &StepContext, input: &RestoreInput, state: &mut RestoreState) -> Result<(), StepError> {
+    restores::mark_running(ctx.db(), &input.restore_id).await?;
+    let backup = readable_backup(ctx, input).await?;
+    let contents = backup_contents(&backup)?;
+    let options = &input.options;
+    let counting = |plain| {
+        let contents = &contents;
+        async move { count_selected(read_entries(plain), contents, options).await }
+    };
+    let (_, tally) = read_verified(ctx, &backup, PartKind::Resources, counting).await?;
+    ctx.info(format!(
+        "{} of the archive's {} objects selected for the restore",
+        tally.selected, contents.total_objects
+    ));
+    record_resources(ctx, input, &tally).await;
+    state.resources = Some(tally);
+    Ok(())
+}
+
+fn backup_contents(backup: &Backup) -> Result<Contents, StepError> {
+    let json = backup
+        .contents
+        .as_deref()
+        .ok_or_else(|| StepError::permanent("the backup does not record what its archive holds"))?;
+    serde_json::from_str(json).map_err(|e| StepError::permanent(format!("the backup's contents are unreadable: {e}")))
+}
+
+/// Best effort: the counts so far, for the restore's progress.
+async fn record_resources(ctx: &StepContext, input: &RestoreInput, tally: &Tally) {
+    let details = serde_json::json!({ "resources": tally });
+    if let Err(err) = restores::record_details(ctx.db(), &input.restore_id, &details).await {
+        ctx.log("warn", format!("progress not recorded: {err}"));
+    }
+}
+
+async fn apply_resources(ctx: &StepContext, input: &RestoreInput, state: &mut RestoreState) -> Result<(), StepError> {
+    let backup = readable_backup(ctx, input).await?;
+    let contents = backup_contents(&backup)?;
+    let selected = state
+        .resources
+        .clone()
+        .ok_or_else(|| StepError::permanent("the archive was not verified"))?;
+    let cluster = clusters::find(ctx.db(), &input.cluster_id)
+        .await?
+        .ok_or_else(|| StepError::permanent("the target cluster no longer exists"))?;
+    let client = kube::client_for(&cluster, ctx.env(), API_TIMEOUT).await?;
+    let part = backup
+        .part_list()
+        .into_iter()
+        .find(|p| p.kind == PartKind::Resources)
+        .and_then(|p| p.object)
+        .ok_or_else(|| StepError::permanent("the backup holds no resources archive"))?;
+    let key = data_key(ctx, &backup)?;
+    let reader = ctx
+        .env()
+        .objects
+        .reader(&part)
+        .await
+        .map_err(|e| StepError::transient(format!("reading the resources archive: {e}")))?;
+    let (plain, _) = sealed_stream::open(reader, &key);
+    // Outcomes start over on every attempt: objects this restore already
+    // made are recognised by their annotation and count as applied again.
+    let mut tally = Tally {
+        selected: selected.selected,
+        kinds: selected
+            .kinds
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    KindTally {
+                        selected: v.selected,
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect(),
+        ..Default::default()
+    };
+    ctx.info(format!(
+        "applying {} objects to {} ({:?} existing objects)",
+        tally.selected, cluster.name, input.options.existing_policy
+    ));
+    let (progress, mut watched) = watch::channel(tally.clone());
+    let applying = async {
+        let applied = resources::apply::apply(
+            &client,
+            read_entries(plain),
+            ApplyPlan {
+                contents: &contents,
+                options: &input.options,
+                restore_id: &input.restore_id,
+            },
+            &mut tally,
+            &progress,
+            |failure: &str| ctx.log("error", format!("failed: {failure}")),
+        )
+        .await;
+        drop(progress);
+        applied
+    };
+    let recording = async {
+        while watched.changed().await.is_ok() {
+            let counts = watched.borrow_and_update().clone();
+            record_resources(ctx, input, &counts).await;
+        }
+    };
+    let (applied, ()) = tokio::join!(applying, recording);
+    record_resources(ctx, input, &tally).await;
+    match applied {
+        Ok(()) => {}
+        Err(ApplyError::Kube(err)) => return Err(err.into()),
+        Err(ApplyError::Archive(err)) => {
+            return Err(StepError::permanent(format!("reading the resources archive: {err}")));
+        }
+    }
+    ctx.info(format!(
+        "{} applied, {} left as they were, {} failed, of {} selected",
+        tally.applied, tally.skipped, tally.failed, tally.selected
+    ));
+    state.resources = Some(tally);
+    Ok(())
 }

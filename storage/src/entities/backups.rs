@@ -35,6 +35,12 @@ pub struct Model {
     pub data_key_enc: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub parts: String,
+    /// JSON: the filters a resource backup was taken with.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub filters: Option<String>,
+    /// JSON: the types a resource backup took and how many of each.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub contents: Option<String>,
     pub created_by: Option<String>,
     pub created_by_id: Option<String>,
     pub created_at: DateTimeUtc,

@@ -16,6 +16,9 @@ pub struct Model {
     pub workflow_id: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub details: String,
+    /// JSON: the parts restored, filters, namespace mappings, existing-object policy.
+    #[sea_orm(column_type = "Text")]
+    pub options: String,
     pub created_by: Option<String>,
     pub created_by_id: Option<String>,
     pub created_at: DateTimeUtc,

@@ -100,6 +100,8 @@ pub struct NewBackup {
     pub settings: Option<String>,
     pub ssh_password_enc: Option<String>,
     pub data_key_enc: Option<String>,
+    /// JSON: a resource backup's filters.
+    pub filters: Option<String>,
     pub created_by: Option<String>,
     pub created_by_id: Option<String>,
 }
@@ -142,6 +144,8 @@ pub async fn create(db: &impl ConnectionTrait, new: NewBackup) -> Result<Model> 
         ssh_password_enc: Set(new.ssh_password_enc),
         data_key_enc: Set(new.data_key_enc),
         parts: Set(serde_json::to_string(&parts).map_err(|e| StorageError::Corrupt(e.to_string()))?),
+        filters: Set(new.filters),
+        contents: Set(None),
         created_by: Set(new.created_by),
         created_by_id: Set(new.created_by_id),
         created_at: Set(now),
@@ -229,6 +233,16 @@ pub async fn record_part(db: &impl ConnectionTrait, id: &str, part: Part) -> Res
             Column::Parts,
             Expr::value(serde_json::to_string(&parts).map_err(|e| StorageError::Corrupt(e.to_string()))?),
         )
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records what a resource backup took (JSON: types and counts).
+pub async fn record_contents(db: &impl ConnectionTrait, id: &str, contents: &str) -> Result<()> {
+    Entity::update_many()
+        .col_expr(Column::Contents, Expr::value(contents))
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;

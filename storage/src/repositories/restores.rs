@@ -33,6 +33,8 @@ pub struct NewRestore {
     pub backup_id: String,
     pub cluster_id: String,
     pub name: String,
+    /// JSON: parts, filters, namespace mappings, existing-object policy.
+    pub options: String,
     pub created_by: Option<String>,
     pub created_by_id: Option<String>,
 }
@@ -47,6 +49,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewRestore) -> Result<Model>
         error_message: Set(None),
         workflow_id: Set(None),
         details: Set("{}".to_owned()),
+        options: Set(new.options),
         created_by: Set(new.created_by),
         created_by_id: Set(new.created_by_id),
         created_at: Set(Utc::now()),

@@ -89,25 +89,61 @@ pub async fn for_each<K>(api: &Api<K>, mut visit: impl FnMut(K)) -> Result<(), K
 where
     K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
-    let mut params = ListParams::default().limit(PAGE);
-    for _ in 0..MAX_PAGES {
-        let page = api.list(&params).await.map_err(classify)?;
-        page.items.into_iter().for_each(&mut visit);
+    let mut pages = Pages::new(api, ListParams::default());
+    while let Some(page) = pages.next().await? {
+        page.into_iter().for_each(&mut visit);
+    }
+    Ok(())
+}
+
+/// A list read one page of [`PAGE`] at a time, following continue tokens
+/// at most [`MAX_PAGES`] times.
+#[derive(Debug)]
+pub struct Pages<'a, K> {
+    api: &'a Api<K>,
+    params: ListParams,
+    read: usize,
+    done: bool,
+}
+
+impl<'a, K> Pages<'a, K>
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    pub fn new(api: &'a Api<K>, params: ListParams) -> Self {
+        Self {
+            api,
+            params: params.limit(PAGE),
+            read: 0,
+            done: false,
+        }
+    }
+
+    /// The next page, or `None` after the last.
+    pub async fn next(&mut self) -> Result<Option<Vec<K>>, KubeError> {
+        if self.done {
+            return Ok(None);
+        }
+        if self.read == MAX_PAGES {
+            return Err(KubeError::Limit(format!(
+                "the API server kept paging past {MAX_PAGES} pages of {PAGE}; stopped"
+            )));
+        }
+        let page = self.api.list(&self.params).await.map_err(classify)?;
+        self.read += 1;
         match page.metadata.continue_ {
             Some(token) if !token.is_empty() => {
-                if params.continue_token.as_deref() == Some(token.as_str()) {
+                if self.params.continue_token.as_deref() == Some(token.as_str()) {
                     return Err(KubeError::Limit(
                         "the API server handed back the same continue token; stopped".into(),
                     ));
                 }
-                params = params.continue_token(&token);
+                self.params = std::mem::take(&mut self.params).continue_token(&token);
             }
-            _ => return Ok(()),
+            _ => self.done = true,
         }
+        Ok(Some(page.items))
     }
-    Err(KubeError::Limit(format!(
-        "the API server kept paging past {MAX_PAGES} pages of {PAGE}; stopped"
-    )))
 }
 
 /// Every object of a list across all namespaces (or cluster-scoped), read in pages.
