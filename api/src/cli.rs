@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::{ApiArgs, DatabaseArgs, LogFormat, WorkerArgs};
-use crate::{bench, server, telemetry};
+use crate::{bench, decrypt, server, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,6 +36,15 @@ enum Command {
     /// Benchmarks; each prints its figures and a baseline measured in the same run.
     #[command(subcommand)]
     Bench(Bench),
+    /// Backups read outside the service.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BackupCommand {
+    /// Decrypts a stored part (etcd snapshot or resources archive) with the master key.
+    Decrypt(decrypt::DecryptArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +76,7 @@ pub fn main() -> anyhow::Result<()> {
             Command::Migrate(args) => server::migrate(args).await,
             Command::Openapi => Ok(()),
             Command::Bench(Bench::Workflows(args)) => bench::workflows(args).await,
+            Command::Backup(BackupCommand::Decrypt(args)) => decrypt::run(args).await,
         }
     });
     // Blocking work still running (a stuck request's thread) must not keep the

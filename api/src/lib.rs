@@ -10,6 +10,8 @@ pub mod bench;
 pub mod cli;
 /// Start-up configuration, validated once.
 pub mod config;
+/// `taichu backup decrypt`: a stored part opened with the master key.
+pub mod decrypt;
 /// The `{code, message, data}` envelope.
 pub mod envelope;
 /// The API's one error type and its mapping to the envelope.

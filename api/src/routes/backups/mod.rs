@@ -3,6 +3,8 @@
 //! the cluster, so one operation runs on a cluster at a time (409 names the
 //! running one).
 
+/// What a resources backup holds.
+pub mod contents;
 /// `GET/PUT /clusters/{id}/etcd`.
 pub mod etcd;
 /// Restores of a backup.
@@ -31,17 +33,62 @@ use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 use crate::validate;
+use contents::{ContentsQuery, ContentsView};
 use etcd::EtcdSettingsBody;
 use start::{BackupOrder, delete_backup, start_backup};
+use taichu_workflows::resources::Selection;
 use views::{BackupList, BackupView};
 
+/// Which objects a resources (or full) backup takes. Kinds are named as
+/// `Deployment`, `deployments` or `deployments.apps` (any case).
+#[derive(Debug, Default, Object, serde::Deserialize)]
+pub struct ResourceFiltersBody {
+    /// Only these namespaces (cluster-scoped kinds then only when named in `include_kinds`).
+    #[serde(default)]
+    pub include_namespaces: Option<Vec<String>>,
+    #[serde(default)]
+    pub exclude_namespaces: Option<Vec<String>>,
+    #[serde(default)]
+    pub include_kinds: Option<Vec<String>>,
+    #[serde(default)]
+    pub exclude_kinds: Option<Vec<String>>,
+    /// A Kubernetes label selector, e.g. `app=web,tier!=db`.
+    #[serde(default)]
+    pub label_selector: Option<String>,
+}
+
+impl From<Selection> for ResourceFiltersBody {
+    fn from(s: Selection) -> Self {
+        let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
+        Self {
+            include_namespaces: some(s.include_namespaces),
+            exclude_namespaces: some(s.exclude_namespaces),
+            include_kinds: some(s.include_kinds),
+            exclude_kinds: some(s.exclude_kinds),
+            label_selector: s.label_selector,
+        }
+    }
+}
+
+impl ResourceFiltersBody {
+    pub fn selection(&self) -> Selection {
+        Selection {
+            include_namespaces: self.include_namespaces.clone().unwrap_or_default(),
+            exclude_namespaces: self.exclude_namespaces.clone().unwrap_or_default(),
+            include_kinds: self.include_kinds.clone().unwrap_or_default(),
+            exclude_kinds: self.exclude_kinds.clone().unwrap_or_default(),
+            label_selector: self.label_selector.clone(),
+        }
+    }
+}
+
 /// Start a backup. etcd settings may come inline (the seed's fields);
-/// otherwise the cluster's stored ones are used.
+/// otherwise the cluster's stored ones are used. Resources need none.
 #[derive(Debug, Object, serde::Deserialize)]
 pub struct CreateBackupRequest {
     /// 1-128 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
     pub backup_name: String,
-    /// `etcd` (`resources` and `full` are not available yet). Default `etcd`.
+    /// `etcd`, `resources` or `full` (both). Default: the route's type (`etcd` on `/backups`).
     #[serde(default)]
     pub backup_type: Option<String>,
     /// 1-3650; default 30.
@@ -50,20 +97,48 @@ pub struct CreateBackupRequest {
     #[oai(flatten)]
     #[serde(flatten)]
     pub etcd: EtcdSettingsBody,
+    #[oai(flatten)]
+    #[serde(flatten)]
+    pub filters: ResourceFiltersBody,
 }
 
-/// The stored snapshot, decrypted as it streams.
+/// A stored part, decrypted as it streams.
 #[derive(Debug, ApiResponse)]
 pub enum Download {
-    /// The etcd snapshot (`etcdutl snapshot restore` reads it as it is).
+    /// The etcd snapshot (`etcdutl snapshot restore` reads it as it is), or
+    /// the resources archive (`resources.tar.zst`: `tar --zstd -xf`).
     #[oai(status = 200, content_type = "application/octet-stream")]
-    Snapshot(
+    Part(
         Binary<Body>,
         #[oai(header = "Content-Disposition")] String,
-        /// SHA-256 of the snapshot, to check the download against.
+        /// SHA-256 of the download, to check it against.
         #[oai(header = "X-Taichu-Sha256")]
         String,
     ),
+}
+
+/// The stored object of a completed part of `backup`.
+pub fn stored_part(backup: &backup_rows::Model, kind: PartKind) -> Result<String, ApiError> {
+    backup
+        .part_list()
+        .into_iter()
+        .find(|p| p.kind == kind && p.status == BackupStatus::Completed.as_str())
+        .and_then(|p| p.object)
+        .ok_or_else(|| ApiError::not_found("stored part"))
+}
+
+/// The backup's data key, opened.
+pub fn data_key_of(state: &AppState, backup: &backup_rows::Model) -> Result<DataKey, ApiError> {
+    let sealed = backup
+        .data_key_enc
+        .as_deref()
+        .ok_or_else(|| ApiError::not_found("the backup's data key"))?;
+    let key = state
+        .env
+        .secrets
+        .open(Slot::BackupDataKey, &backup.id, sealed)
+        .map_err(ApiError::internal)?;
+    DataKey::from_bytes(&key).map_err(ApiError::internal)
 }
 
 /// The backup `backup_id` of the cluster, or 404 (another cluster's backup is not found).
@@ -103,6 +178,36 @@ async fn list_of(
     }))
 }
 
+/// Checks the caller and starts a backup; `fixed` is the route's own type.
+async fn create_of(
+    state: &AppState,
+    auth: &WriterAuth,
+    id: &str,
+    body: &CreateBackupRequest,
+    fixed: Option<BackupType>,
+) -> ApiResult<BackupView> {
+    let cluster = load_cluster(state, id).await?;
+    require_operator(&auth.0, &cluster)?;
+    let backup_type = match (fixed, body.backup_type.as_deref()) {
+        (Some(fixed), Some(asked)) if asked != fixed.as_str() => {
+            return Err(ApiError::bad_request(format!(
+                "backup_type: this route takes {} backups; use POST /api/v1/clusters/{id}/backups for {asked}",
+                fixed.as_str()
+            )));
+        }
+        (Some(fixed), _) => fixed.as_str(),
+        (None, asked) => asked.unwrap_or(BackupType::Etcd.as_str()),
+    };
+    let order = BackupOrder {
+        name: &body.backup_name,
+        backup_type,
+        retention_days: body.retention_days,
+        inline: &body.etcd,
+        filters: body.filters.selection(),
+    };
+    Ok(ok(start_backup(state, &auth.0, &cluster, order).await?.into()))
+}
+
 #[derive(Debug)]
 pub struct BackupsApi;
 
@@ -118,11 +223,25 @@ impl BackupsApi {
         id: Path<String>,
         body: JsonBody<CreateBackupRequest>,
     ) -> ApiResult<BackupView> {
-        self.create(state, auth, id, body).await
+        create_of(&state, &auth, &id, &body, Some(BackupType::Etcd)).await
     }
 
-    /// Start a backup of `backup_type` (`etcd` today; `resources` and `full`
-    /// are refused with 400 until they exist).
+    /// Start a resources backup (the cluster's owner or an admin): every
+    /// selected object, read through the cluster's API into an encrypted
+    /// archive. It returns at once (`pending`).
+    #[oai(path = "/clusters/:id/resources/backups", method = "post")]
+    async fn create_resources(
+        &self,
+        state: Data<&AppState>,
+        auth: WriterAuth,
+        id: Path<String>,
+        body: JsonBody<CreateBackupRequest>,
+    ) -> ApiResult<BackupView> {
+        create_of(&state, &auth, &id, &body, Some(BackupType::Resources)).await
+    }
+
+    /// Start a backup of `backup_type`: `etcd`, `resources`, or `full` (both
+    /// parts under one id, each with its own status).
     #[oai(path = "/clusters/:id/backups", method = "post")]
     async fn create(
         &self,
@@ -131,16 +250,46 @@ impl BackupsApi {
         id: Path<String>,
         body: JsonBody<CreateBackupRequest>,
     ) -> ApiResult<BackupView> {
+        create_of(&state, &auth, &id, &body, None).await
+    }
+
+    /// The cluster's resources backups, newest first.
+    #[oai(path = "/clusters/:id/resources/backups", method = "get")]
+    async fn list_resources(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<String>,
+        status: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<BackupList> {
         let cluster = load_cluster(&state, &id).await?;
-        require_operator(&auth.0, &cluster)?;
-        let b = &body.0;
-        let order = BackupOrder {
-            name: &b.backup_name,
-            backup_type: b.backup_type.as_deref().unwrap_or("etcd"),
-            retention_days: b.retention_days,
-            inline: &b.etcd,
-        };
-        Ok(ok(start_backup(&state, &auth.0, &cluster, order).await?.into()))
+        list_of(
+            &state,
+            &cluster.id,
+            Some(BackupType::Resources),
+            status.0,
+            page.0,
+            limit.0,
+        )
+        .await
+    }
+
+    /// One resources backup.
+    #[oai(path = "/clusters/:id/resources/backups/:backup_id", method = "get")]
+    async fn get_resources(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<String>,
+        backup_id: Path<String>,
+    ) -> ApiResult<BackupView> {
+        let found = self.get(state, auth, id, backup_id).await?;
+        if found.0.data.backup_type == BackupType::Etcd.as_str() {
+            return Err(ApiError::not_found("resources backup"));
+        }
+        Ok(found)
     }
 
     /// The cluster's etcd backups, newest first.
@@ -158,19 +307,26 @@ impl BackupsApi {
         list_of(&state, &cluster.id, Some(BackupType::Etcd), status.0, page.0, limit.0).await
     }
 
-    /// The cluster's backups of every type, newest first.
+    /// The cluster's backups, newest first: every type, or one `backup_type`
+    /// (`full` for the seed's list of full backups).
     #[oai(path = "/clusters/:id/backups", method = "get")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each query filter is its own documented parameter"
+    )]
     async fn list(
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
         id: Path<String>,
+        backup_type: Query<Option<String>>,
         status: Query<Option<String>>,
         page: Query<Option<u64>>,
         limit: Query<Option<u64>>,
     ) -> ApiResult<BackupList> {
         let cluster = load_cluster(&state, &id).await?;
-        list_of(&state, &cluster.id, None, status.0, page.0, limit.0).await
+        let kind = validate::word::<BackupType>("backup_type", backup_type.0)?;
+        list_of(&state, &cluster.id, kind, status.0, page.0, limit.0).await
     }
 
     /// One etcd backup.
@@ -223,8 +379,37 @@ impl BackupsApi {
         Ok(ok(MessageData::new("backup deleted")))
     }
 
-    /// Download the etcd snapshot, decrypted as it streams (an admin or the
-    /// backup's creator), to keep a copy off-site.
+    /// What a resources backup holds: kinds with counts; with `kind` and/or
+    /// `namespace`, the matching objects' names (read from the archive,
+    /// names only), at most `limit` (1-10000, default 1000).
+    #[oai(path = "/clusters/:id/backups/:backup_id/contents", method = "get")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each query filter is its own documented parameter"
+    )]
+    async fn contents(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<String>,
+        backup_id: Path<String>,
+        kind: Query<Option<String>>,
+        namespace: Query<Option<String>>,
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<ContentsView> {
+        let cluster = load_cluster(&state, &id).await?;
+        let backup = load_backup(&state, &cluster, &backup_id).await?;
+        let query = ContentsQuery {
+            kind: kind.0,
+            namespace: namespace.0,
+            limit: limit.0,
+        };
+        Ok(ok(contents::contents(&state, &backup, query).await?))
+    }
+
+    /// Download a stored part, decrypted as it streams (an admin or the
+    /// backup's creator), to keep a copy off-site: `part` is `etcd` (the
+    /// snapshot) or `resources` (the archive); default: etcd when the backup has it.
     #[oai(path = "/clusters/:id/backups/:backup_id/download", method = "get")]
     async fn download(
         &self,
@@ -232,6 +417,7 @@ impl BackupsApi {
         auth: BearerAuth,
         id: Path<String>,
         backup_id: Path<String>,
+        part: Query<Option<String>>,
     ) -> Result<Download, ApiError> {
         let cluster = load_cluster(&state, &id).await?;
         let backup = load_backup(&state, &cluster, &backup_id).await?;
@@ -240,29 +426,34 @@ impl BackupsApi {
                 "only an admin or the backup's creator may download it",
             ));
         }
-        if backup.backup_status() != BackupStatus::Completed {
-            return Err(ApiError::conflict(format!("backup {} is {}", backup.id, backup.status)));
-        }
-        let part = backup
-            .part_list()
-            .into_iter()
-            .find(|p| p.kind == PartKind::Etcd)
-            .ok_or_else(|| ApiError::not_found("etcd snapshot"))?;
-        let (Some(object), Some(sealed)) = (part.object, backup.data_key_enc.as_deref()) else {
-            return Err(ApiError::not_found("etcd snapshot"));
+        let kind = match part.0.as_deref() {
+            Some("etcd") => PartKind::Etcd,
+            Some("resources") => PartKind::Resources,
+            Some(_) => return Err(ApiError::bad_request("part: \"etcd\" or \"resources\"")),
+            None if backup.backup_type().parts().contains(&PartKind::Etcd) => PartKind::Etcd,
+            None => PartKind::Resources,
         };
-        let key = state
-            .env
-            .secrets
-            .open(Slot::BackupDataKey, &backup.id, sealed)
-            .map_err(ApiError::internal)?;
-        let key = DataKey::from_bytes(&key).map_err(ApiError::internal)?;
+        let stored = backup.part_list().into_iter().find(|p| p.kind == kind);
+        let plain_sha256 = stored.and_then(|p| p.plain_sha256).unwrap_or_default();
+        let object = stored_part(&backup, kind).map_err(|_| {
+            ApiError::conflict(format!(
+                "backup {} is {} and has no completed {} part to download",
+                backup.id,
+                backup.status,
+                part.0.as_deref().unwrap_or("etcd")
+            ))
+        })?;
+        let key = data_key_of(&state, &backup)?;
         let reader = state.env.objects.reader(&object).await?;
         let (plain, _) = sealed_stream::open(reader, &key);
-        Ok(Download::Snapshot(
+        let file = match kind {
+            PartKind::Etcd => format!("{}.db", backup.name),
+            PartKind::Resources => format!("{}.tar.zst", backup.name),
+        };
+        Ok(Download::Part(
             Binary(Body::from_async_read(plain)),
-            format!("attachment; filename=\"{}.db\"", backup.name),
-            part.plain_sha256.unwrap_or_default(),
+            format!("attachment; filename=\"{file}\""),
+            plain_sha256,
         ))
     }
 }

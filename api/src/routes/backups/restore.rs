@@ -9,7 +9,11 @@ use taichu_storage::repositories::{restores, workflow_runs};
 use super::super::ApiTags;
 use super::super::clusters::load_cluster;
 use super::super::run_views::{RunVisibility, log_text};
-use super::start::start_restore;
+use std::collections::BTreeMap;
+
+use taichu_workflows::resources::{ExistingPolicy, RestoreOptions, Selection};
+
+use super::start::{RestoreOrder, start_restore};
 use super::views::RestoreView;
 use super::{load_backup, require_operator};
 use crate::auth::{BearerAuth, WriterAuth};
@@ -18,10 +22,57 @@ use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 
+/// Restore a backup. Every field but the name is optional: by default
+/// every completed part is restored (etcd first), every object, into the
+/// backup's own cluster, leaving objects that already exist as they are.
 #[derive(Debug, Object, serde::Deserialize)]
 pub struct RestoreRequest {
     /// 1-128 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
     pub restore_name: String,
+    /// `etcd`, `resources` (a full backup has both; default: every completed part).
+    #[serde(default)]
+    pub parts: Option<Vec<String>>,
+    /// Resources: only objects of these source namespaces.
+    #[serde(default)]
+    pub include_namespaces: Option<Vec<String>>,
+    #[serde(default)]
+    pub exclude_namespaces: Option<Vec<String>>,
+    /// Resources: only these kinds (`Deployment`, `deployments.apps`, any case).
+    #[serde(default)]
+    pub include_kinds: Option<Vec<String>>,
+    #[serde(default)]
+    pub exclude_kinds: Option<Vec<String>>,
+    /// Resources: source namespace → target namespace, e.g. `{"shop": "shop-restored"}`.
+    #[serde(default)]
+    pub namespace_mappings: Option<BTreeMap<String, String>>,
+    /// Resources: `skip` (default; an existing object is left as it is and
+    /// counted) or `update` (server-side applied over).
+    #[serde(default)]
+    pub existing_policy: Option<String>,
+    /// Resources: restore into this registered cluster instead (its owner or an admin).
+    #[serde(default)]
+    pub target_cluster_id: Option<String>,
+}
+
+impl RestoreRequest {
+    fn options(&self) -> Result<RestoreOptions, ApiError> {
+        let existing_policy = match self.existing_policy.as_deref() {
+            None | Some("skip") => ExistingPolicy::Skip,
+            Some("update") => ExistingPolicy::Update,
+            Some(_) => return Err(ApiError::bad_request("existing_policy: \"skip\" or \"update\"")),
+        };
+        Ok(RestoreOptions {
+            selection: Selection {
+                include_namespaces: self.include_namespaces.clone().unwrap_or_default(),
+                exclude_namespaces: self.exclude_namespaces.clone().unwrap_or_default(),
+                include_kinds: self.include_kinds.clone().unwrap_or_default(),
+                exclude_kinds: self.exclude_kinds.clone().unwrap_or_default(),
+                label_selector: None,
+            },
+            namespace_mappings: self.namespace_mappings.clone().unwrap_or_default(),
+            existing_policy,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -29,9 +80,11 @@ pub struct RestoreApi;
 
 #[OpenApi(tag = "ApiTags::Backups")]
 impl RestoreApi {
-    /// Restore the backup into its cluster (the cluster's owner or an admin):
-    /// verify the snapshot, stop the control plane, restore every member,
-    /// start and wait until healthy; roll back if anything fails after the stop.
+    /// Restore the backup (the cluster's owner or an admin). etcd: verify the
+    /// snapshot, stop the control plane, restore every member, start and wait
+    /// until healthy; roll back if anything fails after the stop. Resources:
+    /// verify the archive, then apply the selected objects in dependency order,
+    /// into this cluster or `target_cluster_id`.
     #[oai(path = "/clusters/:id/backups/:backup_id/restore", method = "post")]
     async fn restore(
         &self,
@@ -44,7 +97,13 @@ impl RestoreApi {
         let cluster = load_cluster(&state, &id).await?;
         require_operator(&auth.0, &cluster)?;
         let backup = load_backup(&state, &cluster, &backup_id).await?;
-        let restore = start_restore(&state, &auth.0, &cluster, &backup, &body.restore_name).await?;
+        let order = RestoreOrder {
+            name: &body.restore_name,
+            parts: body.parts.as_deref(),
+            options: body.options()?,
+            target_cluster_id: body.target_cluster_id.as_deref(),
+        };
+        let restore = start_restore(&state, &auth.0, &cluster, &backup, order).await?;
         let run = match &restore.workflow_id {
             Some(run_id) => workflow_runs::find(&state.db, run_id).await?,
             None => None,

@@ -5,14 +5,16 @@
 use chrono::Utc;
 use taichu_storage::entities::{backups as backup_rows, clusters, restores as restore_rows};
 use taichu_storage::objects::backup_prefix;
-use taichu_storage::repositories::backups::{self, BackupStatus, BackupType, NewBackup};
-use taichu_storage::repositories::etcd_settings::{self, PasswordChange};
+use taichu_storage::repositories::backups::{self, BackupStatus, BackupType, NewBackup, PartKind};
+use taichu_storage::repositories::clusters as cluster_repo;
+use taichu_storage::repositories::etcd_settings::{self, EtcdSettings, PasswordChange};
 use taichu_storage::repositories::restores::{self, NewRestore};
 use taichu_storage::sealed_stream::DataKey;
 use taichu_storage::secrets::Slot;
 use taichu_storage::{db, new_id};
 use taichu_workflows::Lock;
 use taichu_workflows::backup::{BackupInput, BackupWorkflow};
+use taichu_workflows::resources::{RestoreOptions, Selection};
 use taichu_workflows::restore::{RestoreInput, RestoreWorkflow};
 
 use super::etcd::{EtcdSettingsBody, check_machines};
@@ -31,19 +33,66 @@ pub struct BackupOrder<'a> {
     pub backup_type: &'a str,
     pub retention_days: Option<i32>,
     pub inline: &'a EtcdSettingsBody,
+    /// Which objects a resources (or full) backup takes.
+    pub filters: Selection,
 }
 
 fn backup_type(value: &str) -> Result<BackupType, ApiError> {
-    match value.parse::<BackupType>() {
-        Ok(BackupType::Etcd) => Ok(BackupType::Etcd),
-        Ok(other) => Err(ApiError::bad_request(format!(
-            "backup_type: {} backups are not available yet; use \"etcd\"",
-            other.as_str()
-        ))),
-        Err(_) => Err(ApiError::bad_request(
-            "backup_type: must be one of etcd, resources, full",
-        )),
+    value
+        .parse::<BackupType>()
+        .map_err(|_| ApiError::bad_request("backup_type: must be one of etcd, resources, full"))
+}
+
+/// A resources part reads the cluster through its kubeconfig.
+fn require_kubeconfig(cluster: &clusters::Model, field: &str) -> Result<(), ApiError> {
+    if cluster.kubeconfig_enc.is_none() {
+        return Err(ApiError::bad_request(format!(
+            "{field}: resources are read and written through the cluster's kubeconfig, and cluster {} has none; import it with a kubeconfig first",
+            cluster.id
+        )));
     }
+    Ok(())
+}
+
+/// The etcd settings a backup uses (inline, else the cluster's), with its own sealed copy of the password.
+async fn etcd_settings_for(
+    state: &AppState,
+    caller: &AuthUser,
+    cluster: &clusters::Model,
+    inline: &EtcdSettingsBody,
+    stored: Option<&etcd_settings::StoredEtcd>,
+    id: &str,
+) -> Result<(EtcdSettings, Option<String>), ApiError> {
+    if inline.is_given() {
+        let settings = inline.settings()?;
+        check_machines(state, caller, &settings.machine_ids).await?;
+        let password = match inline.password(state, Slot::BackupSshPassword, id) {
+            PasswordChange::Set(sealed) => Some(sealed),
+            PasswordChange::Keep | PasswordChange::Clear => None,
+        };
+        return Ok((settings, password));
+    }
+    let Some(stored) = stored else {
+        return Err(ApiError::bad_request(format!(
+            "etcd settings: none given in the request and none stored for this cluster; \
+             PUT /api/v1/clusters/{}/etcd or give etcd_endpoints and the rest inline",
+            cluster.id
+        )));
+    };
+    // The backup keeps its own copy: later changes to the cluster's settings do not alter it.
+    let password = stored
+        .ssh_password_enc
+        .as_deref()
+        .map(|sealed| {
+            state
+                .env
+                .secrets
+                .open(Slot::ClusterEtcdSshPassword, &cluster.id, sealed)
+        })
+        .transpose()
+        .map_err(ApiError::internal)?
+        .map(|plain| state.env.secrets.seal(Slot::BackupSshPassword, id, &plain));
+    Ok((stored.settings.clone(), password))
 }
 
 /// Checks the order, resolves the etcd settings (inline, else the
@@ -60,37 +109,24 @@ pub async fn start_backup(
     if !(1..=3650).contains(&retention_days) {
         return Err(ApiError::bad_request("retention_days: must be between 1 and 3650"));
     }
+    order.filters.check().map_err(ApiError::bad_request)?;
+    let parts = kind.parts();
+    let with_etcd = parts.contains(&PartKind::Etcd);
+    if parts.contains(&PartKind::Resources) {
+        require_kubeconfig(cluster, "backup_type")?;
+    } else if !order.filters.is_empty() {
+        return Err(ApiError::bad_request(
+            "include_namespaces: namespace, kind and label filters apply to resources and full backups, not to an etcd snapshot",
+        ));
+    }
     let id = new_id();
     let stored = etcd_settings::find(&state.db, &cluster.id).await?;
-    let (settings, password_enc) = if order.inline.is_given() {
-        let settings = order.inline.settings()?;
-        check_machines(state, caller, &settings.machine_ids).await?;
-        let password = match order.inline.password(state, Slot::BackupSshPassword, &id) {
-            PasswordChange::Set(sealed) => Some(sealed),
-            PasswordChange::Keep | PasswordChange::Clear => None,
-        };
-        (settings, password)
-    } else if let Some(stored) = &stored {
-        // The backup keeps its own copy: later changes to the cluster's settings do not alter it.
-        let password = stored
-            .ssh_password_enc
-            .as_deref()
-            .map(|sealed| {
-                state
-                    .env
-                    .secrets
-                    .open(Slot::ClusterEtcdSshPassword, &cluster.id, sealed)
-            })
-            .transpose()
-            .map_err(ApiError::internal)?
-            .map(|plain| state.env.secrets.seal(Slot::BackupSshPassword, &id, &plain));
-        (stored.settings.clone(), password)
+    let (settings, password_enc) = if with_etcd {
+        let (settings, password) =
+            etcd_settings_for(state, caller, cluster, order.inline, stored.as_ref(), &id).await?;
+        (Some(settings), password)
     } else {
-        return Err(ApiError::bad_request(format!(
-            "etcd settings: none given in the request and none stored for this cluster; \
-             PUT /api/v1/clusters/{}/etcd or give etcd_endpoints and the rest inline",
-            cluster.id
-        )));
+        (None, None)
     };
     let key = DataKey::generate();
     let new = NewBackup {
@@ -101,17 +137,25 @@ pub async fn start_backup(
         backup_type: kind,
         storage_location: state.env.objects.url_of(&backup_prefix(&cluster.id, &id)),
         retention_days,
-        settings: Some(serde_json::to_string(&settings).map_err(ApiError::internal)?),
+        settings: settings
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(ApiError::internal)?,
         ssh_password_enc: password_enc,
         data_key_enc: Some(state.env.secrets.seal(Slot::BackupDataKey, &id, key.as_bytes())),
+        filters: (!order.filters.is_empty())
+            .then(|| serde_json::to_string(&order.filters))
+            .transpose()
+            .map_err(ApiError::internal)?,
         created_by: Some(caller.username.clone()),
         created_by_id: Some(caller.id.clone()),
     };
     let txn = db::begin_write(&state.db).await?;
-    if stored.is_none() {
+    if let (None, Some(settings)) = (&stored, &settings) {
         // Settings given inline for a cluster without any become its settings.
         let password = order.inline.password(state, Slot::ClusterEtcdSshPassword, &cluster.id);
-        etcd_settings::save(&txn, &cluster.id, &settings, password).await?;
+        etcd_settings::save(&txn, &cluster.id, settings, password).await?;
     }
     backups::create(&txn, new).await?;
     let started = state
@@ -119,7 +163,10 @@ pub async fn start_backup(
         .start_in::<BackupWorkflow>(
             &txn,
             Some(cluster.id.clone()),
-            &BackupInput { backup_id: id.clone() },
+            &BackupInput {
+                backup_id: id.clone(),
+                parts: parts.to_vec(),
+            },
             Some(&caller.starter()),
             &[Lock::Cluster(cluster.id.clone())],
         )
@@ -132,46 +179,147 @@ pub async fn start_backup(
         .ok_or_else(|| ApiError::internal("a backup vanished after it was created"))
 }
 
-/// Records a restore of `backup` into its cluster and starts its run, holding the cluster.
+/// A restore as a request asks for it.
+#[derive(Debug)]
+pub struct RestoreOrder<'a> {
+    pub name: &'a str,
+    /// `etcd`, `resources`; default: every part the backup completed.
+    pub parts: Option<&'a [String]>,
+    pub options: RestoreOptions,
+    /// Another registered cluster to restore resources into.
+    pub target_cluster_id: Option<&'a str>,
+}
+
+fn part_word(kind: PartKind) -> &'static str {
+    match kind {
+        PartKind::Etcd => "etcd",
+        PartKind::Resources => "resources",
+    }
+}
+
+/// The parts to restore: those asked for (each one the backup has), or
+/// every part it completed.
+fn restore_parts(backup: &backup_rows::Model, asked: Option<&[String]>) -> Result<Vec<PartKind>, ApiError> {
+    let has = backup.backup_type().parts();
+    let Some(asked) = asked else {
+        let completed: Vec<PartKind> = backup
+            .part_list()
+            .iter()
+            .filter(|p| p.status == BackupStatus::Completed.as_str())
+            .map(|p| p.kind)
+            .collect();
+        return Ok(if completed.is_empty() { has.to_vec() } else { completed });
+    };
+    let mut parts = Vec::new();
+    for word in asked {
+        let kind = match word.as_str() {
+            "etcd" => PartKind::Etcd,
+            "resources" => PartKind::Resources,
+            _ => return Err(ApiError::bad_request("parts: each part is \"etcd\" or \"resources\"")),
+        };
+        if !has.contains(&kind) {
+            return Err(ApiError::bad_request(format!(
+                "parts: a {} backup has no {word} part",
+                backup.backup_type
+            )));
+        }
+        if !parts.contains(&kind) {
+            parts.push(kind);
+        }
+    }
+    if parts.is_empty() {
+        return Err(ApiError::bad_request("parts: name at least one part"));
+    }
+    // etcd first: the resources then land on the restored control plane.
+    parts.sort_by_key(|k| *k != PartKind::Etcd);
+    Ok(parts)
+}
+
+/// Records a restore of `backup` (of `cluster`) and starts its run, holding
+/// the cluster it writes to.
 pub async fn start_restore(
     state: &AppState,
     caller: &AuthUser,
     cluster: &clusters::Model,
     backup: &backup_rows::Model,
-    name: &str,
+    order: RestoreOrder<'_>,
 ) -> Result<restore_rows::Model, ApiError> {
-    validate::name("restore_name", name, 1, 128)?;
-    if etcd_settings::find(&state.db, &cluster.id).await?.is_none() {
+    validate::name("restore_name", order.name, 1, 128)?;
+    let parts = restore_parts(backup, order.parts)?;
+    order.options.check().map_err(ApiError::bad_request)?;
+    let with_resources = parts.contains(&PartKind::Resources);
+    if !with_resources && order.options != RestoreOptions::default() {
+        return Err(ApiError::bad_request(
+            "namespace_mappings: filters, mappings and existing_policy apply to a resources restore",
+        ));
+    }
+    let target = match order.target_cluster_id {
+        Some(target_id) if target_id != cluster.id => {
+            let target = cluster_repo::find(&state.db, target_id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("target cluster"))?;
+            caller.require_owner(target.owner_id.as_deref(), "target cluster")?;
+            if parts.contains(&PartKind::Etcd) {
+                return Err(ApiError::bad_request(
+                    "target_cluster_id: an etcd snapshot restores only into its own cluster; restore parts [\"resources\"] into another",
+                ));
+            }
+            target
+        }
+        _ => cluster.clone(),
+    };
+    if with_resources {
+        require_kubeconfig(&target, "target_cluster_id")?;
+    }
+    if parts.contains(&PartKind::Etcd) && etcd_settings::find(&state.db, &cluster.id).await?.is_none() {
         return Err(ApiError::bad_request(format!(
             "etcd settings: none stored for this cluster; PUT /api/v1/clusters/{}/etcd first",
             cluster.id
         )));
     }
     let id = new_id();
+    let options_json = serde_json::json!({
+        "parts": parts.iter().map(|k| part_word(*k)).collect::<Vec<_>>(),
+        "source_cluster_id": cluster.id,
+        "target_cluster_id": target.id,
+        "options": order.options,
+    });
     let input = RestoreInput {
         restore_id: id.clone(),
         backup_id: backup.id.clone(),
-        cluster_id: cluster.id.clone(),
+        cluster_id: target.id.clone(),
         stamp: Utc::now().format("%Y%m%dT%H%M%SZ").to_string(),
+        parts: parts.clone(),
+        options: order.options,
     };
     let txn = db::begin_write(&state.db).await?;
     // Checked inside the write transaction: a delete cannot slip in between.
     let current = backups::find(&txn, &backup.id)
         .await?
         .ok_or_else(|| ApiError::not_found("backup"))?;
-    if current.backup_status() != BackupStatus::Completed {
-        return Err(ApiError::conflict(format!(
-            "backup {} is {}; only a completed backup can be restored",
-            current.id, current.status
-        )));
+    let stored = current.part_list();
+    for kind in &parts {
+        let ready = stored
+            .iter()
+            .any(|p| p.kind == *kind && p.status == BackupStatus::Completed.as_str());
+        let usable = matches!(current.backup_status(), BackupStatus::Completed | BackupStatus::Failed);
+        if !ready || !usable {
+            return Err(ApiError::conflict(format!(
+                "backup {} is {} and its {} part is not completed; only completed parts can be restored",
+                current.id,
+                current.status,
+                part_word(*kind)
+            )));
+        }
     }
     restores::create(
         &txn,
         NewRestore {
             id: id.clone(),
             backup_id: backup.id.clone(),
-            cluster_id: cluster.id.clone(),
-            name: name.to_owned(),
+            cluster_id: target.id.clone(),
+            name: order.name.to_owned(),
+            options: options_json.to_string(),
             created_by: Some(caller.username.clone()),
             created_by_id: Some(caller.id.clone()),
         },
@@ -181,10 +329,10 @@ pub async fn start_restore(
         .engine
         .start_in::<RestoreWorkflow>(
             &txn,
-            Some(cluster.id.clone()),
+            Some(target.id.clone()),
             &input,
             Some(&caller.starter()),
-            &[Lock::Cluster(cluster.id.clone())],
+            &[Lock::Cluster(target.id.clone())],
         )
         .await?;
     restores::attach_run(&txn, &id, &started.run.id).await?;

@@ -6,8 +6,12 @@ use poem_openapi::Object;
 use taichu_storage::entities::{backups, restores, workflow_runs};
 use taichu_storage::repositories::restores::RestoreStatus;
 
+use taichu_workflows::resources::dump::KindCount;
+use taichu_workflows::resources::{Contents, Selection, Tally};
+
 use super::super::run_views::RunVisibility;
 use super::super::workflows::plan_of;
+use super::ResourceFiltersBody;
 
 /// One part of a backup (etcd snapshot, resources archive).
 #[derive(Debug, Object)]
@@ -50,12 +54,39 @@ pub struct BackupView {
     /// The `backup` run doing the work.
     pub workflow_id: Option<String>,
     pub parts: Vec<BackupPartView>,
+    /// The filters a resources backup was taken with.
+    pub filters: Option<ResourceFiltersBody>,
+    /// Objects in the resources archive.
+    pub total_objects: Option<u64>,
+    /// The kinds in the resources archive, with counts, in restore order.
+    pub kinds: Vec<KindCountView>,
     pub created_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
-    /// Why it failed.
+    /// Why it failed; for a full backup, which part failed and which can still be restored.
     pub error_message: Option<String>,
+}
+
+/// One kind in a resources archive.
+#[derive(Debug, Object)]
+pub struct KindCountView {
+    /// `ConfigMap`, `Deployment.apps`.
+    pub kind: String,
+    pub api_version: String,
+    pub namespaced: bool,
+    pub count: u64,
+}
+
+impl From<KindCount> for KindCountView {
+    fn from(k: KindCount) -> Self {
+        Self {
+            kind: k.type_ref.qualified_kind(),
+            api_version: k.type_ref.api_version(),
+            namespaced: k.type_ref.namespaced,
+            count: k.count,
+        }
+    }
 }
 
 impl From<backups::Model> for BackupView {
@@ -76,7 +107,18 @@ impl From<backups::Model> for BackupView {
                 error: p.error,
             })
             .collect();
+        let contents: Option<Contents> = m.contents.as_deref().and_then(|c| serde_json::from_str(c).ok());
+        let filters = m
+            .filters
+            .as_deref()
+            .and_then(|f| serde_json::from_str::<Selection>(f).ok())
+            .map(ResourceFiltersBody::from);
         Self {
+            filters,
+            total_objects: contents.as_ref().map(|c| c.total_objects),
+            kinds: contents
+                .map(|c| c.kinds.into_iter().map(Into::into).collect())
+                .unwrap_or_default(),
             id: m.id,
             cluster_id: m.cluster_id,
             cluster_name: m.cluster_name,
@@ -110,17 +152,45 @@ pub struct BackupList {
     pub total: u64,
 }
 
+/// Outcomes of one kind in a resources restore.
+#[derive(Debug, Object)]
+pub struct RestoreKindView {
+    /// `ConfigMap`, `Deployment.apps`.
+    pub kind: String,
+    pub selected: u64,
+    pub applied: u64,
+    /// Already there and left as it was (`existing_policy: skip`).
+    pub skipped: u64,
+    pub failed: u64,
+    /// The first reasons, `Kind namespace/name: reason`.
+    pub errors: Vec<String>,
+}
+
 /// A restore's progress.
 #[derive(Debug, Object)]
 pub struct RestoreView {
     pub id: String,
     pub restore_name: String,
     pub backup_id: Option<String>,
+    /// The cluster restored into.
     pub cluster_id: Option<String>,
-    /// `pending`, `running`, `completed`, `failed`, `cancelled`.
+    /// The cluster the backup was taken from.
+    pub source_cluster_id: Option<String>,
+    /// The parts restored: `etcd`, `resources`.
+    pub parts: Vec<String>,
+    /// The resources options: filters, `namespace_mappings`, `existing_policy`.
+    pub options: serde_json::Value,
+    /// `pending`, `running`, `completed`, `completed_with_errors` (some
+    /// objects failed: see `objects_failed` and `kinds`), `failed`, `cancelled`.
     pub status: String,
-    /// Percent of the steps' weight done.
+    /// Percent done: objects applied of those selected for a resources
+    /// restore, the steps' weight otherwise.
     pub progress: i32,
+    pub objects_selected: Option<u64>,
+    pub objects_applied: Option<u64>,
+    pub objects_skipped: Option<u64>,
+    pub objects_failed: Option<u64>,
+    pub kinds: Vec<RestoreKindView>,
     /// The step running now (or where it stopped).
     pub current_step: Option<String>,
     /// The `restore` run doing the work.
@@ -148,11 +218,51 @@ impl RestoreView {
         });
         // The restore's row says it ended in its last step, a moment before the
         // run commits that step's progress: the row's word decides.
-        let ended = m.restore_status() == RestoreStatus::Completed;
+        let ended = matches!(
+            m.restore_status(),
+            RestoreStatus::Completed | RestoreStatus::CompletedWithErrors
+        );
+        let details: serde_json::Value = serde_json::from_str(&m.details).unwrap_or_default();
+        let options: serde_json::Value = serde_json::from_str(&m.options).unwrap_or_default();
+        let parts: Vec<String> = options["parts"]
+            .as_array()
+            .map(|p| p.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_else(|| vec!["etcd".to_owned()]);
+        let tally: Option<Tally> = serde_json::from_value(details["resources"].clone()).ok();
+        let steps = run.map_or(0, |r| r.progress);
+        let progress = match &tally {
+            _ if ended => 100,
+            Some(t) if parts == ["resources"] && t.selected > 0 => {
+                i32::try_from((t.done() * 100 / t.selected).min(99)).unwrap_or(99)
+            }
+            _ => steps,
+        };
         Self {
-            progress: if ended { 100 } else { run.map_or(0, |r| r.progress) },
+            progress,
+            objects_selected: tally.as_ref().map(|t| t.selected),
+            objects_applied: tally.as_ref().map(|t| t.applied),
+            objects_skipped: tally.as_ref().map(|t| t.skipped),
+            objects_failed: tally.as_ref().map(|t| t.failed),
+            kinds: tally
+                .map(|t| {
+                    t.kinds
+                        .into_iter()
+                        .map(|(kind, k)| RestoreKindView {
+                            kind,
+                            selected: k.selected,
+                            applied: k.applied,
+                            skipped: k.skipped,
+                            failed: k.failed,
+                            errors: k.errors,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            source_cluster_id: options["source_cluster_id"].as_str().map(str::to_owned),
+            parts,
+            options: options["options"].clone(),
             current_step,
-            details: serde_json::from_str(&m.details).unwrap_or_default(),
+            details,
             logs,
             error_message: match visibility {
                 RunVisibility::Full => m.error_message,
