@@ -172,13 +172,38 @@ impl TestApp {
         done
     }
 
+    /// `POST /clusters/{id}/backups` with `body` (any type, filters); returns the pending backup.
+    pub async fn start_backup_with(&self, token: &str, cluster_id: &str, body: Value) -> Value {
+        let reply = self.post(&format!("/clusters/{cluster_id}/backups"), token, body).await;
+        let backup = reply.data().clone();
+        assert_eq!(backup["status"], "pending", "{backup}");
+        backup
+    }
+
+    /// Starts a backup with `body` and waits for its end, whatever it is.
+    pub async fn backup_with(&self, token: &str, cluster_id: &str, body: Value) -> Value {
+        let started = self.start_backup_with(token, cluster_id, body).await;
+        self.wait_backup(token, cluster_id, started["id"].as_str().expect("id"))
+            .await
+    }
+
     /// `POST .../restore`; returns the started restore.
     pub async fn start_restore(&self, token: &str, cluster_id: &str, backup_id: &str, name: &str) -> Value {
-        let path = format!("/clusters/{cluster_id}/backups/{backup_id}/restore");
-        self.post(&path, token, json!({"restore_name": name}))
+        self.start_restore_with(token, cluster_id, backup_id, json!({"restore_name": name}))
             .await
-            .data()
-            .clone()
+    }
+
+    /// `POST .../restore` with `body` (parts, filters, mappings, target); returns the started restore.
+    pub async fn start_restore_with(&self, token: &str, cluster_id: &str, backup_id: &str, body: Value) -> Value {
+        let path = format!("/clusters/{cluster_id}/backups/{backup_id}/restore");
+        self.post(&path, token, body).await.data().clone()
+    }
+
+    /// Restores with `body` and waits for the end, whatever it is.
+    pub async fn restore_with(&self, token: &str, cluster_id: &str, backup_id: &str, body: Value) -> Value {
+        let started = self.start_restore_with(token, cluster_id, backup_id, body).await;
+        self.wait_restore(token, cluster_id, backup_id, started["id"].as_str().expect("id"))
+            .await
     }
 
     /// Polls a restore until it ends.

@@ -23,6 +23,8 @@ pub mod redis;
 pub mod s3;
 /// Real sshd hosts, on loopback or in network namespaces.
 pub mod sshd;
+/// A cluster's worth of objects for resource backups.
+pub mod workload;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
 pub use endpoints::{b64, etcd_settings, kubeconfig, machine_body, peak_rss};

@@ -74,6 +74,7 @@ pub async fn backup(app: &TestApp, cluster_id: &str, created_by_id: &str, status
         settings: None,
         ssh_password_enc: None,
         data_key_enc: None,
+        filters: None,
         created_by: None,
         created_by_id: Some(created_by_id.to_owned()),
     };
@@ -94,6 +95,7 @@ pub async fn restore(app: &TestApp, backup_id: &str, cluster_id: &str) -> String
         backup_id: backup_id.to_owned(),
         cluster_id: cluster_id.to_owned(),
         name: "planted".to_owned(),
+        options: "{}".to_owned(),
         created_by: None,
         created_by_id: None,
     };

@@ -41,12 +41,15 @@ pub enum Misbehavior {
     HugeItems(usize),
     /// Lists fail with a 500 whose body is not a Status (an HTML page).
     HtmlError,
+    /// Every request waits this many milliseconds first (a slow cluster,
+    /// so a test can act while a long read or write is under way).
+    Slow(u64),
 }
 
 /// The body a misbehaving server sends for a list, if it misbehaves.
 fn misbehave(mode: Misbehavior, kind: &str, page: Option<&str>) -> Option<Response> {
     match mode {
-        Misbehavior::None => None,
+        Misbehavior::None | Misbehavior::Slow(_) => None,
         Misbehavior::EndlessContinue => {
             let next = page
                 .and_then(|p| p.strip_prefix("again-"))
@@ -124,6 +127,10 @@ pub async fn serve(req: &Request, body: Body, shared: Data<&Shared>) -> Response
 }
 
 async fn handle(req: &Request, body: Body, shared: &Shared) -> Outcome<Response> {
+    let mode = *shared.misbehavior.lock().expect("misbehavior");
+    if let Misbehavior::Slow(ms) = mode {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
     authenticate(shared, req)?;
     record(shared, req);
     let path = req.uri().path().trim_matches('/').to_owned();

@@ -87,6 +87,19 @@ fn matrix() -> BTreeMap<&'static str, (Access, Value)> {
         ("GET /clusters/{id}/etcd/backups", (Signed, none.clone())),
         ("GET /clusters/{id}/etcd/backups/{backup_id}", (Signed, none.clone())),
         ("POST /clusters/{id}/backups", (Owner, json!({"backup_name": "m"}))),
+        (
+            "POST /clusters/{id}/resources/backups",
+            (Owner, json!({"backup_name": "m"})),
+        ),
+        ("GET /clusters/{id}/resources/backups", (Signed, none.clone())),
+        (
+            "GET /clusters/{id}/resources/backups/{backup_id}",
+            (Signed, none.clone()),
+        ),
+        (
+            "GET /clusters/{id}/backups/{backup_id}/contents",
+            (Signed, none.clone()),
+        ),
         ("GET /clusters/{id}/backups", (Signed, none.clone())),
         ("GET /clusters/{id}/backups/{backup_id}", (Signed, none.clone())),
         ("DELETE /clusters/{id}/backups/{backup_id}", (Owner, none.clone())),

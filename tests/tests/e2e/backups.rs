@@ -408,7 +408,7 @@ async fn readiness_and_backups_name_a_missing_bucket_and_refused_keys() {
 }
 
 #[tokio::test]
-async fn backups_need_settings_and_refuse_types_that_do_not_exist_yet() {
+async fn backups_need_settings_or_a_kubeconfig_and_a_known_type() {
     let app = spawn_app().await;
     let (_, owner) = app.user("owner").await;
     let cluster = app.post("/clusters", &owner, json!({"name": "bare"})).await.data()["id"]
@@ -424,14 +424,33 @@ async fn backups_need_settings_and_refuse_types_that_do_not_exist_yet() {
         .await
         .error(400);
     assert!(none.starts_with("etcd settings: none given"), "{none}");
+    // Resources are read through the cluster's kubeconfig, which this one lacks.
     for kind in ["resources", "full"] {
         let body = json!({"backup_name": "b", "backup_type": kind});
         let refused = app
             .post(&format!("/clusters/{cluster}/backups"), &owner, body)
             .await
             .error(400);
-        assert!(refused.contains("backup_type") && refused.contains(kind), "{refused}");
+        assert!(
+            refused.starts_with("backup_type") && refused.contains("kubeconfig"),
+            "{refused}"
+        );
     }
+    let body = json!({"backup_name": "b", "backup_type": "everything"});
+    let refused = app
+        .post(&format!("/clusters/{cluster}/backups"), &owner, body)
+        .await
+        .error(400);
+    assert!(refused.starts_with("backup_type: must be one of"), "{refused}");
+    let body = json!({"backup_name": "b", "backup_type": "etcd"});
+    let refused = app
+        .post(&format!("/clusters/{cluster}/resources/backups"), &owner, body)
+        .await
+        .error(400);
+    assert!(
+        refused.starts_with("backup_type: this route takes resources"),
+        "{refused}"
+    );
     let body = json!({"backup_name": "b", "retention_days": 0, "etcd_endpoints": "https://10.0.0.1:2379"});
     let refused = app
         .post(&format!("/clusters/{cluster}/backups"), &owner, body)

@@ -33,6 +33,8 @@ mod machine_attacks;
 mod machines;
 /// The committed spec against the code.
 mod openapi;
+/// Kubernetes resource backups and restores.
+mod resources;
 /// Restores that must not hurt a cluster.
 mod restores;
 /// Sessions and roles.

@@ -1,0 +1,551 @@
+//! Resource backups and restores through the real program, against the test
+//! Kubernetes API server: a ~2,000-object cluster backed up, deleted and
+//! restored; Secrets never in the clear; filters, namespace mappings,
+//! existing-object policies, restores into another cluster; damaged archives
+//! refused before anything is applied.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use kube::api::{Api, DynamicObject};
+use kube::discovery::ApiResource;
+use serde_json::{Value, json};
+use taichu_tests::apiserver::TestApiServer;
+use taichu_tests::workload::{self, CRD_GROUP, CRD_PLURAL, Seeded, Shape};
+use taichu_tests::{TestApp, b64, spawn_app};
+
+const TOKEN: &str = "resources-token";
+
+/// A small cluster for the tests that are about selection, not scale.
+const SMALL: Shape = Shape {
+    namespaces: 3,
+    deployments: 2,
+    services: 2,
+    configmaps: 4,
+    secrets: 2,
+    widgets: 2,
+    events: 2,
+};
+
+/// A test API server seeded with `shape`, imported into `app` by `token`'s account.
+async fn seeded_cluster(app: &TestApp, token: &str, shape: Shape, name: &str) -> (TestApiServer, Vec<Seeded>, String) {
+    let server = TestApiServer::start(TOKEN).await;
+    let seeded = workload::seed(&server, shape);
+    let status = app.import_cluster(token, name, &server.kubeconfig(TOKEN)).await;
+    assert_eq!(status["status"], "completed", "{status}");
+    let id = status["cluster_id"].as_str().expect("cluster").to_owned();
+    (server, seeded, id)
+}
+
+async fn client(server: &TestApiServer) -> kube::Client {
+    taichu_workflows::kube::connect(
+        &server.kubeconfig(TOKEN),
+        &taichu_workflows::kube::ConnectOptions::new(Duration::from_secs(10)),
+    )
+    .await
+    .expect("client")
+}
+
+fn resource_of(o: &Seeded) -> ApiResource {
+    let (group, version) = o.group_version.rsplit_once('/').unwrap_or(("", &o.group_version));
+    ApiResource {
+        group: group.to_owned(),
+        version: version.to_owned(),
+        api_version: o.group_version.clone(),
+        kind: o.kind().to_owned(),
+        plural: o.plural.clone(),
+    }
+}
+
+/// The object in `namespace` (or its own), if the server has it.
+async fn fetch(client: &kube::Client, o: &Seeded, namespace: Option<&str>) -> Option<Value> {
+    let ar = resource_of(o);
+    let api: Api<DynamicObject> = match namespace.or(o.namespace()) {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, &ar),
+        None => Api::all_with(client.clone(), &ar),
+    };
+    api.get_opt(o.name())
+        .await
+        .expect("get")
+        .map(|d| serde_json::to_value(d).expect("json"))
+}
+
+/// What a restore must bring back: everything but server-set fields.
+fn essence(o: &Value) -> Value {
+    let mut o = o.clone();
+    let labels = o["metadata"]["labels"].clone();
+    let map = o.as_object_mut().expect("object");
+    map.remove("status");
+    map.remove("apiVersion");
+    map.insert("metadata".into(), json!({"labels": labels}));
+    if let Some(spec) = map.get_mut("spec").and_then(Value::as_object_mut)
+        && spec.get("clusterIP").and_then(Value::as_str) != Some("None")
+    {
+        spec.remove("clusterIP");
+        spec.remove("clusterIPs");
+    }
+    o
+}
+
+fn objects_dir(app: &TestApp) -> std::path::PathBuf {
+    app.data_dir.path().join("objects")
+}
+
+/// Every stored file under `dir`, as bytes.
+fn stored_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.display().to_string(), std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn backed_up(seeded: &[Seeded]) -> Vec<&Seeded> {
+    seeded.iter().filter(|o| o.backed_up).collect()
+}
+
+/// Counts per qualified kind of `objects`.
+fn counts<'a>(objects: impl IntoIterator<Item = &'a Seeded>) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for o in objects {
+        let group = o.group_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let kind = if group.is_empty() {
+            o.kind().to_owned()
+        } else {
+            format!("{}.{group}", o.kind())
+        };
+        *out.entry(kind).or_insert(0) += 1;
+    }
+    out
+}
+
+fn kinds_of(view: &Value) -> BTreeMap<String, u64> {
+    view["kinds"]
+        .as_array()
+        .expect("kinds")
+        .iter()
+        .map(|k| {
+            let count = k["count"].as_u64().or_else(|| k["selected"].as_u64()).expect("count");
+            (k["kind"].as_str().expect("kind").to_owned(), count)
+        })
+        .collect()
+}
+
+async fn resources_backup(app: &TestApp, token: &str, cluster: &str, extra: Value) -> Value {
+    let mut body = json!({"backup_name": "res", "backup_type": "resources"});
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    app.backup_with(token, cluster, body).await
+}
+
+async fn delete_all(client: &kube::Client, seeded: &[Seeded]) {
+    for o in seeded.iter().filter(|o| o.namespace().is_none()) {
+        let ar = resource_of(o);
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+        let _ = api.delete(o.name(), &Default::default()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_cluster_comes_back_object_for_object_and_secrets_never_show() {
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (server, seeded, cluster) = seeded_cluster(&app, &owner, Shape::SHOP, "shop").await;
+    let expected = backed_up(&seeded);
+    assert!(seeded.len() > 1800, "{} objects seeded", seeded.len());
+
+    let backup = resources_backup(&app, &owner, &cluster, json!({})).await;
+    assert_eq!(backup["status"], "completed", "{backup}");
+    let id = backup["id"].as_str().expect("id");
+    assert_eq!(backup["total_objects"], expected.len() as u64, "{backup}");
+    assert_eq!(kinds_of(&backup), counts(expected.iter().copied()));
+    let part = &backup["parts"][0];
+    assert_eq!(part["kind"], "resources");
+    assert_eq!(part["status"], "completed");
+    assert_eq!(part["sha256"].as_str().map(str::len), Some(64), "{part}");
+
+    // Names only, from the archive.
+    let listed = app
+        .get(
+            &format!("/clusters/{cluster}/backups/{id}/contents?kind=secrets&namespace=shop"),
+            &owner,
+        )
+        .await;
+    let names: Vec<&str> = listed.data()["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| o["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names.len(), Shape::SHOP.secrets, "{}", listed.body);
+    assert!(names.contains(&"creds-0"));
+
+    // No secret value anywhere: stored bytes, manifest, responses, logs.
+    let files = stored_files(&objects_dir(&app));
+    assert!(
+        files.iter().any(|(p, _)| p.ends_with("resources.tar.zst.enc")),
+        "{:?}",
+        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    let run = app
+        .get(
+            &format!("/workflows/{}", backup["workflow_id"].as_str().expect("run")),
+            &owner,
+        )
+        .await;
+    for (ns, i) in [("shop", 0), ("ns-5", 7), ("ns-9", 29)] {
+        let plain = workload::secret_value(ns, i);
+        let encoded = b64(&plain);
+        for needle in [plain.as_bytes(), encoded.as_bytes()] {
+            for (path, bytes) in &files {
+                assert!(!contains(bytes, needle), "a secret value is readable in {path}");
+            }
+            let text = String::from_utf8_lossy(needle).to_string();
+            for body in [
+                &backup.to_string(),
+                &listed.body.to_string(),
+                &run.body.to_string(),
+                &app.log(),
+            ] {
+                assert!(!body.contains(&text), "a secret value shows");
+            }
+        }
+    }
+
+    // The disaster: every namespace, the CRD and the cluster-scoped objects go.
+    let kube = client(&server).await;
+    delete_all(&kube, &seeded).await;
+    let left = server.object_count();
+    assert_eq!(left, 0, "the cluster is empty before the restore");
+
+    let restore = app
+        .restore_with(&owner, &cluster, id, json!({"restore_name": "back"}))
+        .await;
+    assert_eq!(restore["status"], "completed", "{restore}");
+    assert_eq!(restore["progress"], 100);
+    assert_eq!(restore["objects_selected"], expected.len() as u64, "{restore}");
+    assert_eq!(restore["objects_applied"], expected.len() as u64, "{restore}");
+    assert_eq!(restore["objects_failed"], 0);
+    assert_eq!(kinds_of(&restore), counts(expected.iter().copied()));
+    for o in &expected {
+        let back = fetch(&kube, o, None)
+            .await
+            .unwrap_or_else(|| panic!("{} {} is not back", o.kind(), o.name()));
+        assert_eq!(
+            essence(&back),
+            essence(&o.object),
+            "{} {:?}/{}",
+            o.kind(),
+            o.namespace(),
+            o.name()
+        );
+    }
+    // What owners recreate and events were not restored.
+    assert_eq!(
+        server.object_count(),
+        expected.len(),
+        "only the backed-up objects exist"
+    );
+    let widgets = ApiResource {
+        group: CRD_GROUP.into(),
+        version: "v1".into(),
+        api_version: format!("{CRD_GROUP}/v1"),
+        kind: "Widget".into(),
+        plural: CRD_PLURAL.into(),
+    };
+    let all: Vec<DynamicObject> = Api::<DynamicObject>::all_with(kube.clone(), &widgets)
+        .list(&Default::default())
+        .await
+        .expect("widgets")
+        .items;
+    assert_eq!(all.len(), Shape::SHOP.namespaces * Shape::SHOP.widgets);
+}
+
+/// The seeded objects a selection takes.
+fn selected(seeded: &[Seeded], keep: impl Fn(&Seeded) -> bool) -> Vec<&Seeded> {
+    seeded.iter().filter(|o| o.backed_up && keep(o)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filters_and_mappings_take_exactly_the_selected_objects() {
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (server, seeded, cluster) = seeded_cluster(&app, &owner, SMALL, "small").await;
+    let kube = client(&server).await;
+
+    // Backups: namespaces in and out, kinds in and out, a label selector.
+    let in_ns = |o: &Seeded, names: &[&str]| {
+        o.namespace().is_some_and(|ns| names.contains(&ns)) || (o.kind() == "Namespace" && names.contains(&o.name()))
+    };
+    let cases: Vec<(Value, Vec<&Seeded>)> = vec![
+        (
+            json!({"include_namespaces": ["shop", "ns-1"]}),
+            selected(&seeded, |o| in_ns(o, &["shop", "ns-1"])),
+        ),
+        (
+            json!({"exclude_namespaces": ["shop"], "exclude_kinds": ["secrets", "Widget.shop.example.com"]}),
+            selected(&seeded, |o| {
+                !in_ns(o, &["shop"]) && o.kind() != "Secret" && o.kind() != "Widget"
+            }),
+        ),
+        (
+            json!({"include_kinds": ["ConfigMap", "deployments.apps"]}),
+            selected(&seeded, |o| o.kind() == "ConfigMap" || o.kind() == "Deployment"),
+        ),
+        (
+            json!({"label_selector": "app=web-0"}),
+            selected(&seeded, |o| o.object["metadata"]["labels"]["app"] == "web-0"),
+        ),
+    ];
+    for (filters, expected) in cases {
+        let backup = resources_backup(&app, &owner, &cluster, filters.clone()).await;
+        assert_eq!(backup["status"], "completed", "{backup}");
+        assert_eq!(kinds_of(&backup), counts(expected.iter().copied()), "{filters}");
+        assert_eq!(backup["total_objects"], expected.len() as u64, "{filters}");
+        let echoed = &backup["filters"];
+        for (k, v) in filters.as_object().expect("filters") {
+            assert_eq!(&echoed[k], v, "{backup}");
+        }
+    }
+
+    // Restores of a whole backup: one namespace, mapped to a new name, some kinds left out.
+    let all = resources_backup(&app, &owner, &cluster, json!({})).await;
+    let id = all["id"].as_str().expect("id");
+    let body = json!({"restore_name": "mapped", "include_namespaces": ["shop"], "exclude_kinds": ["configmaps"],
+                      "namespace_mappings": {"shop": "shop-restored"}});
+    let restore = app.restore_with(&owner, &cluster, id, body).await;
+    assert_eq!(restore["status"], "completed", "{restore}");
+    let expected = selected(&seeded, |o| in_ns(o, &["shop"]) && o.kind() != "ConfigMap");
+    assert_eq!(restore["objects_applied"], expected.len() as u64, "{restore}");
+    for o in &expected {
+        let target = o.namespace().map(|_| "shop-restored");
+        let found = if o.kind() == "Namespace" {
+            let mut renamed = (*o).clone();
+            renamed.object["metadata"]["name"] = json!("shop-restored");
+            fetch(&kube, &renamed, None).await
+        } else {
+            fetch(&kube, o, target).await
+        };
+        let found = found.unwrap_or_else(|| panic!("{} {} not in shop-restored", o.kind(), o.name()));
+        if o.kind() == "RoleBinding" {
+            assert_eq!(found["subjects"][0]["namespace"], "shop-restored", "{found}");
+        }
+    }
+    let configmap = seeded
+        .iter()
+        .find(|o| o.kind() == "ConfigMap" && o.namespace() == Some("shop"))
+        .expect("cm");
+    assert!(
+        fetch(&kube, configmap, Some("shop-restored")).await.is_none(),
+        "configmaps were excluded"
+    );
+
+    // Bad input names its field; nothing is started.
+    for (body, field) in [
+        (
+            json!({"backup_name": "b", "backup_type": "resources", "include_namespaces": ["Not_A_Name"]}),
+            "include_namespaces",
+        ),
+        (
+            json!({"backup_name": "b", "backup_type": "resources", "label_selector": "a=$(id)"}),
+            "label_selector",
+        ),
+        (
+            json!({"backup_name": "b", "backup_type": "etcd", "exclude_kinds": ["pods"], "etcd_endpoints": "https://127.0.0.1:2379"}),
+            "include_namespaces",
+        ),
+    ] {
+        let message = app
+            .post(&format!("/clusters/{cluster}/backups"), &owner, body)
+            .await
+            .error(400);
+        assert!(message.starts_with(field), "{message}");
+    }
+    for (body, field) in [
+        (
+            json!({"restore_name": "r", "namespace_mappings": {"shop": "UPPER"}}),
+            "namespace_mappings",
+        ),
+        (
+            json!({"restore_name": "r", "existing_policy": "replace"}),
+            "existing_policy",
+        ),
+        (json!({"restore_name": "r", "parts": ["etcd"]}), "parts"),
+    ] {
+        let path = format!("/clusters/{cluster}/backups/{id}/restore");
+        let message = app.post(&path, &owner, body).await.error(400);
+        assert!(message.starts_with(field), "{message}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn existing_objects_are_skipped_or_updated_as_asked() {
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (server, seeded, cluster) = seeded_cluster(&app, &owner, SMALL, "small").await;
+    let kube = client(&server).await;
+    let backup = resources_backup(&app, &owner, &cluster, json!({})).await;
+    let id = backup["id"].as_str().expect("id");
+    let configmap = seeded.iter().find(|o| o.kind() == "ConfigMap").expect("configmap");
+    let mut changed = configmap.object.clone();
+    changed["data"]["mode"] = json!("changed-after-the-backup");
+    server.put("v1", "configmaps", changed);
+
+    let skip = app
+        .restore_with(&owner, &cluster, id, json!({"restore_name": "skip"}))
+        .await;
+    assert_eq!(skip["status"], "completed", "{skip}");
+    let total = backed_up(&seeded).len() as u64;
+    assert_eq!(skip["objects_skipped"], total, "everything exists: {skip}");
+    assert_eq!(skip["objects_applied"], 0);
+    let now = fetch(&kube, configmap, None).await.expect("configmap");
+    assert_eq!(now["data"]["mode"], "changed-after-the-backup", "skip leaves it");
+
+    let update = app
+        .restore_with(
+            &owner,
+            &cluster,
+            id,
+            json!({"restore_name": "update", "existing_policy": "update"}),
+        )
+        .await;
+    assert_eq!(update["status"], "completed", "{update}");
+    assert_eq!(update["objects_applied"], total, "{update}");
+    let now = fetch(&kube, configmap, None).await.expect("configmap");
+    assert_eq!(now["data"]["mode"], "production", "update puts the backed-up data back");
+    assert_eq!(
+        now["metadata"]["annotations"]["taichu.io/restore"], update["id"],
+        "{now}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_restores_into_another_cluster_its_owner_may_write() {
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (_, other) = app.user("other").await;
+    let (_source, seeded, cluster) = seeded_cluster(&app, &owner, SMALL, "source").await;
+    let empty = Shape { namespaces: 0, ..SMALL };
+    let (target, _, target_id) = seeded_cluster(&app, &owner, empty, "target").await;
+    let (_, _, foreign) = seeded_cluster(&app, &other, empty, "foreign").await;
+    let backup = resources_backup(&app, &owner, &cluster, json!({})).await;
+    let id = backup["id"].as_str().expect("id");
+
+    let path = format!("/clusters/{cluster}/backups/{id}/restore");
+    let denied = app
+        .post(
+            &path,
+            &owner,
+            json!({"restore_name": "x", "target_cluster_id": foreign}),
+        )
+        .await
+        .error(403);
+    assert!(denied.contains("target cluster"), "{denied}");
+
+    let restore = app
+        .restore_with(
+            &owner,
+            &cluster,
+            id,
+            json!({"restore_name": "migrate", "target_cluster_id": target_id}),
+        )
+        .await;
+    assert_eq!(restore["status"], "completed", "{restore}");
+    assert_eq!(restore["cluster_id"], target_id.as_str());
+    assert_eq!(restore["source_cluster_id"], cluster.as_str());
+    assert_eq!(
+        target.object_count(),
+        backed_up(&seeded).len(),
+        "every object arrived in the target"
+    );
+}
+
+/// Flips one byte of the stored archive in place.
+fn flip(path: &Path, at: usize) {
+    let mut bytes = std::fs::read(path).expect("archive");
+    let at = at.min(bytes.len() - 1);
+    bytes[at] ^= 0x20;
+    std::fs::write(path, bytes).expect("write");
+}
+
+fn archive_path(app: &TestApp) -> std::path::PathBuf {
+    let files = stored_files(&objects_dir(app));
+    let (path, _) = files
+        .iter()
+        .find(|(p, _)| p.ends_with("resources.tar.zst.enc"))
+        .expect("stored archive");
+    path.into()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_archive_or_a_wrong_key_fails_at_verify_with_nothing_applied() {
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (server, _, cluster) = seeded_cluster(&app, &owner, SMALL, "small").await;
+    let backup = resources_backup(&app, &owner, &cluster, json!({})).await;
+    let id = backup["id"].as_str().expect("id").to_owned();
+    let path = archive_path(&app);
+    let original = std::fs::read(&path).expect("archive");
+    let writes = || {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.starts_with("POST") || r.starts_with("PATCH") || r.starts_with("PUT"))
+            .count()
+    };
+    let before = writes();
+
+    flip(&path, original.len() / 2);
+    let flipped = app
+        .restore_with(&owner, &cluster, &id, json!({"restore_name": "flipped"}))
+        .await;
+    assert_eq!(flipped["status"], "failed", "{flipped}");
+    let error = flipped["error_message"].as_str().expect("error");
+    assert!(
+        error.contains("checksum mismatch") && error.contains("not touched"),
+        "{error}"
+    );
+
+    std::fs::write(&path, &original[..original.len() - 100]).expect("truncate");
+    let truncated = app
+        .restore_with(&owner, &cluster, &id, json!({"restore_name": "cut"}))
+        .await;
+    assert_eq!(truncated["status"], "failed", "{truncated}");
+
+    // The right bytes under another backup's key: authentication fails.
+    std::fs::write(&path, &original).expect("restore the bytes");
+    let db = taichu_tests::plant::database(&app).await;
+    let other_key = taichu_tests::plant::secrets().seal(
+        taichu_storage::secrets::Slot::BackupDataKey,
+        &id,
+        taichu_storage::sealed_stream::DataKey::generate().as_bytes(),
+    );
+    let sql = format!("UPDATE backups SET data_key_enc = '{other_key}' WHERE id = '{id}'");
+    taichu_storage::ConnectionTrait::execute_unprepared(&db, &sql)
+        .await
+        .expect("plant the key");
+    let wrong = app
+        .restore_with(&owner, &cluster, &id, json!({"restore_name": "wrong-key"}))
+        .await;
+    assert_eq!(wrong["status"], "failed", "{wrong}");
+    let error = wrong["error_message"].as_str().expect("error");
+    assert!(
+        error.contains("does not decrypt") && error.contains("not touched"),
+        "{error}"
+    );
+    assert_eq!(writes(), before, "no object was written to the cluster");
+}
