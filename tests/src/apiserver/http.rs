@@ -140,6 +140,7 @@ async fn handle(req: &Request, body: Body, shared: &Shared) -> Outcome<Response>
         ["version"] => Ok(document(&json!({"major": "1", "minor": "33", "gitVersion": "v1.33.1",
             "gitCommit": "taichu-test-apiserver", "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
             "goVersion": "go1.24", "compiler": "gc", "platform": "linux/amd64"}))),
+        ["readyz" | "livez" | "healthz"] => Ok(Response::builder().content_type("text/plain").body("ok")),
         ["api"] => Ok(document(
             &json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}),
         )),

@@ -38,6 +38,14 @@ async fn seeded_cluster(app: &TestApp, token: &str, shape: Shape, name: &str) ->
     (server, seeded, id)
 }
 
+/// A test API server with nothing in it, imported by `token`'s account.
+async fn empty_cluster(app: &TestApp, token: &str, name: &str) -> (TestApiServer, String) {
+    let server = TestApiServer::start(TOKEN).await;
+    let status = app.import_cluster(token, name, &server.kubeconfig(TOKEN)).await;
+    assert_eq!(status["status"], "completed", "{status}");
+    (server, status["cluster_id"].as_str().expect("cluster").to_owned())
+}
+
 async fn client(server: &TestApiServer) -> kube::Client {
     taichu_workflows::kube::connect(
         &server.kubeconfig(TOKEN),
@@ -439,9 +447,8 @@ async fn a_backup_restores_into_another_cluster_its_owner_may_write() {
     let (_, owner) = app.user("owner").await;
     let (_, other) = app.user("other").await;
     let (_source, seeded, cluster) = seeded_cluster(&app, &owner, SMALL, "source").await;
-    let empty = Shape { namespaces: 0, ..SMALL };
-    let (target, _, target_id) = seeded_cluster(&app, &owner, empty, "target").await;
-    let (_, _, foreign) = seeded_cluster(&app, &other, empty, "foreign").await;
+    let (target, target_id) = empty_cluster(&app, &owner, "target").await;
+    let (_foreign_server, foreign) = empty_cluster(&app, &other, "foreign").await;
     let backup = resources_backup(&app, &owner, &cluster, json!({})).await;
     let id = backup["id"].as_str().expect("id");
 
@@ -548,4 +555,283 @@ async fn a_damaged_archive_or_a_wrong_key_fails_at_verify_with_nothing_applied()
         "{error}"
     );
     assert_eq!(writes(), before, "no object was written to the cluster");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_backup_whose_etcd_part_fails_keeps_its_resources_restorable() {
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (server, seeded, cluster) = seeded_cluster(&app, &owner, SMALL, "small").await;
+    // etcd on a host nobody answers on.
+    let unreachable = json!({"etcd_endpoints": "https://127.0.0.1:1", "ssh_username": "root", "ssh_password": "pw",
+                             "ssh_port": 1, "etcd_deployment_type": "standalone", "k8s_deployment_type": "none"});
+    app.put(&format!("/clusters/{cluster}/etcd"), &owner, unreachable)
+        .await
+        .data();
+    let backup = app
+        .backup_with(&owner, &cluster, json!({"backup_name": "full", "backup_type": "full"}))
+        .await;
+    assert_eq!(backup["status"], "failed", "{backup}");
+    let error = backup["error_message"].as_str().expect("error");
+    assert!(error.starts_with("etcd part failed:"), "{error}");
+    assert!(
+        error.contains("resources part completed and can be restored on its own"),
+        "{error}"
+    );
+    let parts: BTreeMap<&str, &Value> = backup["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .map(|p| (p["kind"].as_str().expect("kind"), p))
+        .collect();
+    assert_eq!(parts["etcd"]["status"], "failed", "{backup}");
+    assert!(
+        parts["etcd"]["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{backup}"
+    );
+    assert_eq!(parts["resources"]["status"], "completed", "{backup}");
+    assert_eq!(backup["total_objects"], backed_up(&seeded).len() as u64);
+
+    let id = backup["id"].as_str().expect("id");
+    let path = format!("/clusters/{cluster}/backups/{id}/restore");
+    let refused = app
+        .post(&path, &owner, json!({"restore_name": "r", "parts": ["etcd"]}))
+        .await
+        .error(409);
+    assert!(refused.contains("etcd part is not completed"), "{refused}");
+    delete_all(&client(&server).await, &seeded).await;
+    let restore = app
+        .restore_with(&owner, &cluster, id, json!({"restore_name": "what-was-kept"}))
+        .await;
+    assert_eq!(restore["status"], "completed", "{restore}");
+    assert_eq!(restore["parts"], json!(["resources"]), "{restore}");
+    assert_eq!(server.object_count(), backed_up(&seeded).len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_the_target_cannot_take_end_the_restore_completed_with_errors() {
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (_source, seeded, cluster) = seeded_cluster(&app, &owner, SMALL, "source").await;
+    let (target, target_id) = empty_cluster(&app, &owner, "target").await;
+    let backup = resources_backup(&app, &owner, &cluster, json!({})).await;
+    let id = backup["id"].as_str().expect("id");
+    // Without their CRD the target does not serve the widgets.
+    let body = json!({"restore_name": "no-crd", "target_cluster_id": target_id,
+                      "exclude_kinds": ["customresourcedefinitions.apiextensions.k8s.io"]});
+    let restore = app.restore_with(&owner, &cluster, id, body).await;
+    assert_eq!(restore["status"], "completed_with_errors", "{restore}");
+    let widgets = (SMALL.namespaces * SMALL.widgets) as u64;
+    assert_eq!(restore["objects_failed"], widgets, "{restore}");
+    let selected = backed_up(&seeded).len() as u64 - 1;
+    assert_eq!(restore["objects_selected"], selected);
+    assert_eq!(restore["objects_applied"], selected - widgets);
+    assert_eq!(restore["progress"], 100);
+    let kind = restore["kinds"]
+        .as_array()
+        .expect("kinds")
+        .iter()
+        .find(|k| k["kind"] == "Widget.shop.example.com")
+        .expect("widget counts");
+    assert_eq!(kind["failed"], widgets);
+    let reason = kind["errors"][0].as_str().expect("reason");
+    assert!(reason.contains("does not serve shop.example.com/v1 Widget"), "{reason}");
+    let message = restore["error_message"].as_str().expect("message");
+    assert!(
+        message.starts_with(&format!("{widgets} of {selected} objects failed")),
+        "{message}"
+    );
+    assert_eq!(target.object_count() as u64, selected - widgets);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_downloaded_archive_opens_with_taichu_backup_decrypt() {
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (_server, seeded, cluster) = seeded_cluster(&app, &owner, SMALL, "small").await;
+    let backup = resources_backup(&app, &owner, &cluster, json!({})).await;
+    let id = backup["id"].as_str().expect("id");
+    let prefix = objects_dir(&app).join(format!("clusters/{cluster}/backups/{id}"));
+    let out = tempfile::tempdir().expect("tmp");
+    let archive = out.path().join("resources.tar.zst");
+    let status = std::process::Command::new(taichu_tests::app::taichu_bin())
+        .args(["backup", "decrypt", "--manifest"])
+        .arg(prefix.join("manifest.json"))
+        .arg("--input")
+        .arg(prefix.join("resources/resources.tar.zst.enc"))
+        .arg("--output")
+        .arg(&archive)
+        .env("TAICHU_DATA_DIR", app.data_dir.path())
+        .env(
+            "TAICHU_SECRET_KEY",
+            app.env_var("TAICHU_SECRET_KEY").unwrap_or_default(),
+        )
+        .output()
+        .expect("taichu backup decrypt");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(String::from_utf8_lossy(&status.stderr).contains("matches the manifest"));
+    // The documented command reads it.
+    let listing = std::process::Command::new("tar")
+        .args(["--zstd", "-tf"])
+        .arg(&archive)
+        .output()
+        .expect("tar");
+    assert!(listing.status.success(), "{}", String::from_utf8_lossy(&listing.stderr));
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert_eq!(listing.lines().count(), backed_up(&seeded).len());
+    assert!(listing.contains("apps/v1/Deployment/shop/web-0.json"), "{listing}");
+    assert!(listing.contains("core/v1/Secret/shop/creds-0.json"), "{listing}");
+    // Over the API too, for the backup's creator.
+    let downloaded = app
+        .client
+        .get(app.url(&format!("/clusters/{cluster}/backups/{id}/download?part=resources")))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(downloaded.status(), 200);
+    let sha = downloaded.headers()["x-taichu-sha256"]
+        .to_str()
+        .expect("sha")
+        .to_owned();
+    let bytes = downloaded.bytes().await.expect("bytes");
+    assert_eq!(bytes.as_ref(), std::fs::read(&archive).expect("archive").as_slice());
+    use sha2::Digest;
+    assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), sha);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_backup_restores_etcd_first_then_the_resources() {
+    use crate::backups::{assert_agree, change_after_backup, known_keys, put_many, stored_keys};
+    use taichu_tests::etcd::{Deployment, EtcdCluster};
+    let Some(etcd) = EtcdCluster::start(1, Deployment::Systemd) else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (server, seeded, cluster) = seeded_cluster(&app, &owner, SMALL, "both").await;
+    app.put(
+        &format!("/clusters/{cluster}/etcd"),
+        &owner,
+        taichu_tests::etcd_settings(&etcd),
+    )
+    .await
+    .data();
+    let known = known_keys();
+    put_many(&etcd, &known.clone().into_iter().collect::<Vec<_>>());
+    let backup = app
+        .backup_with(&owner, &cluster, json!({"backup_name": "full", "backup_type": "full"}))
+        .await;
+    assert_eq!(backup["status"], "completed", "{backup}");
+    let statuses: Vec<&str> = backup["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .map(|p| p["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(statuses, ["completed", "completed"], "{backup}");
+    assert_eq!(backup["key_count"].as_i64().map(|k| k >= 1000), Some(true), "{backup}");
+
+    change_after_backup(&etcd, &known);
+    delete_all(&client(&server).await, &seeded).await;
+    let id = backup["id"].as_str().expect("id");
+    let restore = app
+        .restore_with(&owner, &cluster, id, json!({"restore_name": "both"}))
+        .await;
+    assert_eq!(restore["status"], "completed", "{restore}");
+    assert_eq!(restore["parts"], json!(["etcd", "resources"]));
+    assert_eq!(stored_keys(&etcd), known, "etcd holds exactly the backed-up keys");
+    assert_agree(&etcd);
+    assert_eq!(
+        server.object_count(),
+        backed_up(&seeded).len(),
+        "and the resources are back"
+    );
+    let logs = restore["logs"].as_str().expect("logs");
+    let etcd_done = logs.find("step wait-etcd completed").expect("etcd restored");
+    let applied = logs.find("step apply-resources completed").expect("resources applied");
+    assert!(etcd_done < applied, "etcd first, then the resources:\n{logs}");
+}
+
+async fn wait_in_step(app: &TestApp, token: &str, run: &str, name: &str) {
+    app.wait_run_until(token, run, Duration::from_secs(120), |r| {
+        r["steps"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|a| a["name"] == name && a["status"] == "running"))
+    })
+    .await;
+}
+
+fn abandoned(run: &Value, step: &str) -> usize {
+    run["steps"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .filter(|a| a["name"] == step && a["status"] == "abandoned")
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_workers_mid_backup_and_mid_restore_end_as_if_uninterrupted() {
+    use taichu_tests::apiserver::Misbehavior;
+    let Some(redis) = taichu_tests::redis::RedisServer::start() else {
+        return;
+    };
+    let queue = redis.url();
+    let fast = [
+        ("QUEUE_URL", queue.as_str()),
+        ("TAICHU_LEASE_SECS", "3"),
+        ("TAICHU_REAPER_SECS", "1"),
+    ];
+    let app = taichu_tests::app::spawn("api", &fast);
+    let admin = app.admin_token().await;
+    let mut first = app.spawn_worker("first", &fast);
+    let (server, seeded, cluster) = seeded_cluster(&app, &admin, Shape::SHOP, "crashy").await;
+    let expected = backed_up(&seeded).len() as u64;
+
+    // A slow cluster: the backup is still reading when its worker dies.
+    server.misbehave(Misbehavior::Slow(300));
+    let backup = app
+        .start_backup_with(
+            &admin,
+            &cluster,
+            json!({"backup_name": "crash", "backup_type": "resources"}),
+        )
+        .await;
+    let id = backup["id"].as_str().expect("id").to_owned();
+    let run = backup["workflow_id"].as_str().expect("run").to_owned();
+    wait_in_step(&app, &admin, &run, "resources").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    first.kill_hard();
+    let mut second = app.spawn_worker("second", &fast);
+    server.misbehave(Misbehavior::None);
+    let backup = app.wait_backup(&admin, &cluster, &id).await;
+    assert_eq!(backup["status"], "completed", "{backup}");
+    assert_eq!(backup["total_objects"], expected, "no object missing or doubled");
+    assert_eq!(abandoned(&app.wait_finished(&admin, &run).await, "resources"), 1);
+
+    delete_all(&client(&server).await, &seeded).await;
+    server.misbehave(Misbehavior::Slow(40));
+    let restore = app.start_restore(&admin, &cluster, &id, "crash").await;
+    let restore_id = restore["id"].as_str().expect("id").to_owned();
+    let run = restore["workflow_id"].as_str().expect("run").to_owned();
+    let path = format!("/clusters/{cluster}/backups/{id}/restore/{restore_id}");
+    app.poll(&path, &admin, Duration::from_secs(120), |r| {
+        r["objects_applied"].as_u64().is_some_and(|n| n > 100)
+    })
+    .await;
+    second.kill_hard();
+    let _third = app.spawn_worker("third", &fast);
+    server.misbehave(Misbehavior::None);
+    let done = app.wait_restore(&admin, &cluster, &id, &restore_id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["objects_applied"], expected,
+        "objects made before the crash count as applied: {done}"
+    );
+    assert_eq!(done["objects_skipped"], 0);
+    assert_eq!(server.object_count() as u64, expected, "no object missing or doubled");
+    assert_eq!(abandoned(&app.wait_finished(&admin, &run).await, "apply-resources"), 1);
 }
