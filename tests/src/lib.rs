@@ -5,6 +5,8 @@
 pub mod apiserver;
 /// The real `taichu` program as a test server.
 pub mod app;
+/// Helpers of the benchmark binaries.
+pub mod bench;
 /// One helper per endpoint family, on `TestApp`.
 pub mod endpoints;
 /// An in-process engine over a real queue.

@@ -247,3 +247,19 @@ pub fn seed(server: &TestApiServer, shape: Shape) -> Vec<Seeded> {
     }
     objects
 }
+
+/// A 641-byte pod of a large cluster (`team-{i % 20}` namespaces), as the
+/// benchmarks seed them by the hundred thousand.
+pub fn pod(i: usize) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": format!("web-{i:07}"), "namespace": format!("team-{}", i % 20),
+                     "labels": {"app": "web", "shard": (i % 10).to_string(), "pod-template-hash": "7d9f8c6b5"},
+                     "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z"}},
+        "spec": {"nodeName": format!("node-{}", i % 200), "serviceAccountName": "default",
+                 "containers": [{"name": "web", "image": "registry.example.com/web:1.27.3",
+                                 "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                                 "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+                                 "env": [{"name": "MODE", "value": "production"}]}]},
+        "status": {"phase": "Running", "podIP": format!("10.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256),
+                   "conditions": [{"type": "Ready", "status": "True"}]}})
+}

@@ -15,7 +15,8 @@ use clap::Parser;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use serde_json::json;
-use tokio::io::AsyncBufReadExt as _;
+use taichu_tests::bench::{mib, proc_kib, test_apiserver};
+use taichu_tests::workload;
 
 #[derive(Debug, Parser)]
 #[command(name = "apiserver-bench")]
@@ -29,17 +30,6 @@ struct Args {
     probe: Option<String>,
     #[arg(long, hide = true)]
     kubeconfig: Option<std::path::PathBuf>,
-}
-
-/// A `VmRSS:`/`VmHWM:`-style line of /proc/PID/status, in bytes.
-fn proc_kib(pid: &str, field: &str) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .with_context(|| format!("{field} in /proc/{pid}/status"))?;
-    let kib: u64 = line.split_whitespace().nth(1).context("value")?.parse()?;
-    Ok(kib * 1024)
 }
 
 /// Runs one adapter read in this process and prints how far resident memory
@@ -93,26 +83,8 @@ fn p50(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / 1048576.0
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
-}
-
-fn pod(i: usize) -> serde_json::Value {
-    json!({"apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": format!("web-{i:07}"), "namespace": format!("team-{}", i % 20),
-                     "labels": {"app": "web", "shard": (i % 10).to_string(), "pod-template-hash": "7d9f8c6b5"},
-                     "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z"}},
-        "spec": {"nodeName": format!("node-{}", i % 200), "serviceAccountName": "default",
-                 "containers": [{"name": "web", "image": "registry.example.com/web:1.27.3",
-                                 "ports": [{"containerPort": 8080, "protocol": "TCP"}],
-                                 "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
-                                 "env": [{"name": "MODE", "value": "production"}]}]},
-        "status": {"phase": "Running", "podIP": format!("10.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256),
-                   "conditions": [{"type": "Ready", "status": "True"}]}})
 }
 
 #[tokio::main]
@@ -134,27 +106,16 @@ async fn main() -> anyhow::Result<()> {
         )?;
     }
     for i in 0..args.objects {
-        let text = pod(i).to_string();
+        let text = workload::pod(i).to_string();
         json_bytes += text.len() as u64;
         writeln!(file, "{text}\n---")?;
     }
     file.flush()?;
     drop(file);
 
-    let exe = std::env::current_exe()?.with_file_name("test-apiserver");
     let kubeconfig_path = dir.path().join("kubeconfig");
     let started = Instant::now();
-    let mut child = tokio::process::Command::new(&exe)
-        .arg("--kubeconfig-out")
-        .arg(&kubeconfig_path)
-        .arg("--seed")
-        .arg(&seed)
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("start {}", exe.display()))?;
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().context("stdout")?).lines();
-    lines.next_line().await?.context("test-apiserver printed no URL")?;
+    let mut child = test_apiserver(&kubeconfig_path, Some(&seed)).await?;
     let seeded_in = started.elapsed();
     let pid = child.id().context("pid")?.to_string();
     let server_rss = proc_kib(&pid, "VmRSS:")?;

@@ -18,6 +18,7 @@ use anyhow::{Context as _, ensure};
 use clap::Parser;
 use taichu_storage::objects::Objects;
 use taichu_storage::sealed_stream::DataKey;
+use taichu_tests::bench::{median, proc_kib};
 use taichu_tests::s3::S3Server;
 use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
 use taichu_workflows::NetworkPolicy;
@@ -35,16 +36,6 @@ struct Args {
     /// Internal: one transfer in this fresh process (`host:port`, file, store spec, data dir).
     #[arg(long, hide = true, num_args = 4)]
     probe: Option<Vec<String>>,
-}
-
-/// `VmHWM` (peak) or `VmRSS` of this process, in bytes.
-fn own_kib(field: &str) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .with_context(|| field.to_owned())?;
-    Ok(line.split_whitespace().nth(1).context("value")?.parse::<u64>()? * 1024)
 }
 
 /// One production transfer; prints `seconds peak_rss_bytes`.
@@ -74,7 +65,7 @@ async fn probe(args: &[String]) -> anyhow::Result<()> {
         objects.upload(&object, sealed).await?;
         let seconds = started.elapsed().as_secs_f64();
         objects.delete_prefix(&object).await?;
-        println!("{seconds} {}", own_kib("VmHWM:")?);
+        println!("{seconds} {}", proc_kib("self", "VmHWM:")?);
         return Ok(());
     }
     let policy = NetworkPolicy::parse(Some("none"), Vec::new()).map_err(anyhow::Error::msg)?;
@@ -88,7 +79,7 @@ async fn probe(args: &[String]) -> anyhow::Result<()> {
     session.close().await;
     ensure!(streamed.plain_size == streamed.fetched, "short transfer");
     objects.delete_prefix(&object).await?;
-    println!("{seconds} {}", own_kib("VmHWM:")?);
+    println!("{seconds} {}", proc_kib("self", "VmHWM:")?);
     Ok(())
 }
 
@@ -139,11 +130,6 @@ fn baseline(host: &SshHost, key: &Path, file: &str) -> anyhow::Result<f64> {
         .status()?;
     ensure!(status.success(), "ssh cat failed");
     Ok(started.elapsed().as_secs_f64())
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[values.len() / 2]
 }
 
 fn mb_per_s(bytes: u64, seconds: f64) -> f64 {

@@ -39,19 +39,41 @@ use start::{BackupOrder, delete_backup, start_backup};
 use taichu_workflows::resources::Selection;
 use views::{BackupList, BackupView};
 
-/// Which objects a resources (or full) backup takes. Kinds are named as
-/// `Deployment`, `deployments` or `deployments.apps` (any case).
+/// Namespaces and kinds a resources backup or restore takes. Kinds are named
+/// as `Deployment`, `deployments` or `deployments.apps` (any case).
 #[derive(Debug, Default, Object, serde::Deserialize)]
-pub struct ResourceFiltersBody {
+pub struct ScopeBody {
     /// Only these namespaces (cluster-scoped kinds then only when named in `include_kinds`).
     #[serde(default)]
     pub include_namespaces: Option<Vec<String>>,
     #[serde(default)]
     pub exclude_namespaces: Option<Vec<String>>,
+    /// Only these kinds.
     #[serde(default)]
     pub include_kinds: Option<Vec<String>>,
     #[serde(default)]
     pub exclude_kinds: Option<Vec<String>>,
+}
+
+impl ScopeBody {
+    /// The selection these fields make, with `label_selector` (backups only).
+    pub fn selection(&self, label_selector: Option<String>) -> Selection {
+        Selection {
+            include_namespaces: self.include_namespaces.clone().unwrap_or_default(),
+            exclude_namespaces: self.exclude_namespaces.clone().unwrap_or_default(),
+            include_kinds: self.include_kinds.clone().unwrap_or_default(),
+            exclude_kinds: self.exclude_kinds.clone().unwrap_or_default(),
+            label_selector,
+        }
+    }
+}
+
+/// Which objects a resources (or full) backup takes.
+#[derive(Debug, Default, Object, serde::Deserialize)]
+pub struct ResourceFiltersBody {
+    #[oai(flatten)]
+    #[serde(flatten)]
+    pub scope: ScopeBody,
     /// A Kubernetes label selector, e.g. `app=web,tier!=db`.
     #[serde(default)]
     pub label_selector: Option<String>,
@@ -61,10 +83,12 @@ impl From<Selection> for ResourceFiltersBody {
     fn from(s: Selection) -> Self {
         let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
         Self {
-            include_namespaces: some(s.include_namespaces),
-            exclude_namespaces: some(s.exclude_namespaces),
-            include_kinds: some(s.include_kinds),
-            exclude_kinds: some(s.exclude_kinds),
+            scope: ScopeBody {
+                include_namespaces: some(s.include_namespaces),
+                exclude_namespaces: some(s.exclude_namespaces),
+                include_kinds: some(s.include_kinds),
+                exclude_kinds: some(s.exclude_kinds),
+            },
             label_selector: s.label_selector,
         }
     }
@@ -72,13 +96,7 @@ impl From<Selection> for ResourceFiltersBody {
 
 impl ResourceFiltersBody {
     pub fn selection(&self) -> Selection {
-        Selection {
-            include_namespaces: self.include_namespaces.clone().unwrap_or_default(),
-            exclude_namespaces: self.exclude_namespaces.clone().unwrap_or_default(),
-            include_kinds: self.include_kinds.clone().unwrap_or_default(),
-            exclude_kinds: self.exclude_kinds.clone().unwrap_or_default(),
-            label_selector: self.label_selector.clone(),
-        }
+        self.scope.selection(self.label_selector.clone())
     }
 }
 

@@ -11,11 +11,11 @@ use super::super::clusters::load_cluster;
 use super::super::run_views::{RunVisibility, log_text};
 use std::collections::BTreeMap;
 
-use taichu_workflows::resources::{ExistingPolicy, RestoreOptions, Selection};
+use taichu_workflows::resources::{ExistingPolicy, RestoreOptions};
 
 use super::start::{RestoreOrder, start_restore};
 use super::views::RestoreView;
-use super::{load_backup, require_operator};
+use super::{ScopeBody, load_backup, require_operator};
 use crate::auth::{BearerAuth, WriterAuth};
 use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
@@ -32,16 +32,10 @@ pub struct RestoreRequest {
     /// `etcd`, `resources` (a full backup has both; default: every completed part).
     #[serde(default)]
     pub parts: Option<Vec<String>>,
-    /// Resources: only objects of these source namespaces.
-    #[serde(default)]
-    pub include_namespaces: Option<Vec<String>>,
-    #[serde(default)]
-    pub exclude_namespaces: Option<Vec<String>>,
-    /// Resources: only these kinds (`Deployment`, `deployments.apps`, any case).
-    #[serde(default)]
-    pub include_kinds: Option<Vec<String>>,
-    #[serde(default)]
-    pub exclude_kinds: Option<Vec<String>>,
+    /// Resources: the source namespaces and the kinds to restore.
+    #[oai(flatten)]
+    #[serde(flatten)]
+    pub scope: ScopeBody,
     /// Resources: source namespace → target namespace, e.g. `{"shop": "shop-restored"}`.
     #[serde(default)]
     pub namespace_mappings: Option<BTreeMap<String, String>>,
@@ -62,13 +56,7 @@ impl RestoreRequest {
             Some(_) => return Err(ApiError::bad_request("existing_policy: \"skip\" or \"update\"")),
         };
         Ok(RestoreOptions {
-            selection: Selection {
-                include_namespaces: self.include_namespaces.clone().unwrap_or_default(),
-                exclude_namespaces: self.exclude_namespaces.clone().unwrap_or_default(),
-                include_kinds: self.include_kinds.clone().unwrap_or_default(),
-                exclude_kinds: self.exclude_kinds.clone().unwrap_or_default(),
-                label_selector: None,
-            },
+            selection: self.scope.selection(None),
             namespace_mappings: self.namespace_mappings.clone().unwrap_or_default(),
             existing_policy,
         })
