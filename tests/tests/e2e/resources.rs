@@ -835,3 +835,43 @@ async fn killed_workers_mid_backup_and_mid_restore_end_as_if_uninterrupted() {
     assert_eq!(server.object_count() as u64, expected, "no object missing or doubled");
     assert_eq!(abandoned(&app.wait_finished(&admin, &run).await, "apply-resources"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resources_round_trip_through_s3_keeps_secrets_sealed_in_the_bucket() {
+    let Some(s3) = taichu_tests::s3::S3Server::start() else {
+        return;
+    };
+    s3.create_bucket("backups");
+    let env = s3.env("backups");
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = taichu_tests::spawn_app_with(&env).await;
+    let (_, owner) = app.user("owner").await;
+    let (server, seeded, cluster) = seeded_cluster(&app, &owner, SMALL, "s3").await;
+    let backup = resources_backup(&app, &owner, &cluster, json!({})).await;
+    assert_eq!(backup["status"], "completed", "{backup}");
+    let id = backup["id"].as_str().expect("id");
+    assert!(
+        backup["storage_location"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("s3://backups/clusters/")),
+        "{backup}"
+    );
+    let keys = s3.list("backups", &format!("clusters/{cluster}/backups/{id}/"));
+    assert_eq!(keys.len(), 2, "the archive and the manifest: {keys:?}");
+    let plain = workload::secret_value("shop", 0);
+    for key in &keys {
+        let bytes = s3.get("backups", key);
+        for needle in [plain.clone(), b64(&plain)] {
+            assert!(
+                !contains(&bytes, needle.as_bytes()),
+                "a secret value is readable in {key}"
+            );
+        }
+    }
+    delete_all(&client(&server).await, &seeded).await;
+    let restore = app
+        .restore_with(&owner, &cluster, id, json!({"restore_name": "from-s3"}))
+        .await;
+    assert_eq!(restore["status"], "completed", "{restore}");
+    assert_eq!(server.object_count(), backed_up(&seeded).len());
+}
