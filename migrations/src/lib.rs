@@ -16,6 +16,7 @@ mod m20261126_000008_sessions_and_owners;
 mod m20261126_000009_locks_and_machine_clusters;
 mod m20261126_000010_backups;
 mod m20261126_000011_resource_backups;
+mod m20261126_000012_backup_schedules;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_locks_and_machine_clusters::Migration),
             Box::new(m20261126_000010_backups::Migration),
             Box::new(m20261126_000011_resource_backups::Migration),
+            Box::new(m20261126_000012_backup_schedules::Migration),
         ]
     }
 }

@@ -39,6 +39,7 @@ pub enum Slot {
     ClusterEtcdSshPassword,
     BackupSshPassword,
     BackupDataKey,
+    ScheduleSshPassword,
 }
 
 impl Slot {
@@ -52,6 +53,7 @@ impl Slot {
             Slot::ClusterEtcdSshPassword => "cluster_etcd.ssh_password_enc",
             Slot::BackupSshPassword => "backups.ssh_password_enc",
             Slot::BackupDataKey => "backups.data_key_enc",
+            Slot::ScheduleSshPassword => "backup_schedules.ssh_password_enc",
         }
     }
 

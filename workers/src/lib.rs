@@ -2,6 +2,8 @@
 //! workers that drive workflow runs, the reaper for stranded runs, the
 //! sweeper for expired rows, and periodic jobs claimed once per tick.
 
+/// Backup schedules fired once per due time.
+mod backup_schedules;
 /// Periodic cluster health checks.
 mod cluster_health;
 /// The apalis worker that drives runs off the queue.
@@ -10,6 +12,8 @@ pub mod pool;
 pub mod queue;
 /// Re-enqueues runs whose worker or message was lost.
 mod reaper;
+/// Backup retention.
+mod retention;
 /// Once-per-tick jobs across replicas.
 pub mod scheduler;
 /// Deletes rows that no longer matter.
@@ -21,6 +25,8 @@ use std::time::Duration;
 use taichu_workflows::{Engine, EngineConfig, WorkflowEnv, registry};
 use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken as Shutdown;
+
+pub use backup_schedules::ScheduleTiming;
 
 pub use queue::Queue;
 
@@ -46,6 +52,15 @@ pub struct WorkerSettings {
     /// Cluster health checks: how often, and the environment they reach clusters in.
     /// `None` runs none (benchmarks, engine tests).
     pub health: Option<(Duration, WorkflowEnv)>,
+    /// Backup schedules and retention; `None` runs neither.
+    pub backups: Option<BackupJobs>,
+}
+
+/// How backup schedules fire and how often retention runs.
+#[derive(Debug, Clone, Copy)]
+pub struct BackupJobs {
+    pub schedules: ScheduleTiming,
+    pub retention_every: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -54,6 +69,7 @@ impl Default for WorkerSettings {
             concurrency: 4,
             reap_every: Duration::from_secs(10),
             health: None,
+            backups: None,
         }
     }
 }
@@ -72,6 +88,21 @@ pub async fn run(engine: Engine, queue: Queue, settings: WorkerSettings, shutdow
     if let Some((every, env)) = settings.health {
         let owner = engine.config().worker_id.clone();
         tasks.spawn(cluster_health::run(env, every, owner, shutdown.clone()));
+    }
+    if let Some(jobs) = settings.backups {
+        let owner = engine.config().worker_id.clone();
+        tasks.spawn(backup_schedules::run(
+            engine.clone(),
+            jobs.schedules,
+            owner.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(retention::run(
+            engine.clone(),
+            jobs.retention_every,
+            owner,
+            shutdown.clone(),
+        ));
     }
     while let Some(result) = tasks.join_next().await {
         if let Err(err) = result {

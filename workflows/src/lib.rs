@@ -7,12 +7,16 @@
 
 /// The backup workflow: etcd snapshots over SSH into the object store.
 pub mod backup;
+/// Recording and starting backups, deleting stored ones: shared by the API and the scheduler.
+pub mod backup_records;
 /// The canary workflow: are workers alive, how fast is the queue.
 pub mod canary;
 /// The check_machine workflow: SSH facts and host-key pinning.
 pub mod check_machine;
 /// What a step works with: environment, log, cancellation.
 pub mod context;
+/// When a backup schedule is due: cron expressions in a time zone.
+pub mod cron_schedule;
 /// The `Workflow` trait, step specs and plans.
 pub mod definition;
 /// The network policy every outbound connection passes.

@@ -96,9 +96,8 @@ where
         PartKind::Resources => "resources archive",
     };
     let objects = &ctx.env().objects;
-    let cluster_id = backup.cluster_id.clone().unwrap_or_default();
     let manifest = objects
-        .get_bytes(&manifest_key(&cluster_id, &backup.id), 1 << 20)
+        .get_bytes(&manifest_key(backup.origin_cluster(), &backup.id), 1 << 20)
         .await
         .map_err(|e| StepError::transient(format!("reading the manifest: {e}")))?;
     let manifest = Manifest::parse(&manifest).map_err(StepError::permanent)?;

@@ -41,6 +41,10 @@ pub struct Model {
     /// JSON: the types a resource backup took and how many of each.
     #[sea_orm(column_type = "Text", nullable)]
     pub contents: Option<String>,
+    /// The schedule that fired it, if one did.
+    pub schedule_id: Option<String>,
+    /// The cluster it was taken from (its objects' prefix), kept after the cluster goes.
+    pub origin_cluster_id: Option<String>,
     pub created_by: Option<String>,
     pub created_by_id: Option<String>,
     pub created_at: DateTimeUtc,

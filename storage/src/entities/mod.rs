@@ -1,6 +1,7 @@
 //! One sea-orm entity per table.
 
 pub mod audit_logs;
+pub mod backup_schedules;
 pub mod backups;
 pub mod cluster_etcd;
 pub mod clusters;
@@ -8,6 +9,7 @@ pub mod machines;
 pub mod operation_locks;
 pub mod refresh_tokens;
 pub mod restores;
+pub mod schedule_firings;
 pub mod scheduler_ticks;
 pub mod sessions;
 pub mod users;

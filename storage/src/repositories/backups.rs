@@ -81,6 +81,14 @@ impl Model {
         self.backup_type.parse().unwrap_or(BackupType::Etcd)
     }
 
+    /// The cluster it was taken from, even after that cluster was deleted.
+    pub fn origin_cluster(&self) -> &str {
+        self.origin_cluster_id
+            .as_deref()
+            .or(self.cluster_id.as_deref())
+            .unwrap_or_default()
+    }
+
     /// The parts; a row that does not parse shows none.
     pub fn part_list(&self) -> Vec<Part> {
         serde_json::from_str(&self.parts).unwrap_or_default()
@@ -102,6 +110,8 @@ pub struct NewBackup {
     pub data_key_enc: Option<String>,
     /// JSON: a resource backup's filters.
     pub filters: Option<String>,
+    /// The schedule that fired it.
+    pub schedule_id: Option<String>,
     pub created_by: Option<String>,
     pub created_by_id: Option<String>,
 }
@@ -125,7 +135,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewBackup) -> Result<Model> 
         .collect();
     let row = ActiveModel {
         id: Set(new.id),
-        cluster_id: Set(Some(new.cluster_id)),
+        cluster_id: Set(Some(new.cluster_id.clone())),
         cluster_name: Set(new.cluster_name),
         name: Set(new.name),
         backup_type: Set(new.backup_type.as_str().to_owned()),
@@ -146,6 +156,8 @@ pub async fn create(db: &impl ConnectionTrait, new: NewBackup) -> Result<Model> 
         parts: Set(serde_json::to_string(&parts).map_err(|e| StorageError::Corrupt(e.to_string()))?),
         filters: Set(new.filters),
         contents: Set(None),
+        schedule_id: Set(new.schedule_id),
+        origin_cluster_id: Set(Some(new.cluster_id)),
         created_by: Set(new.created_by),
         created_by_id: Set(new.created_by_id),
         created_at: Set(now),
@@ -312,6 +324,53 @@ pub async fn set_deleting(db: &impl ConnectionTrait, id: &str, failure: Option<&
 
 pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<bool> {
     Ok(Entity::delete_by_id(id.to_owned()).exec(db).await?.rows_affected > 0)
+}
+
+/// A schedule's backups, newest first.
+pub async fn of_schedule(db: &impl ConnectionTrait, schedule_id: &str) -> Result<Vec<Model>> {
+    Ok(Entity::find()
+        .filter(Column::ScheduleId.eq(schedule_id))
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Ended backups whose own retention has ended by `now`, and any whose
+/// deletion failed before (retried), oldest first. (A schedule's rules
+/// decide for its backups; the caller leaves those out.)
+pub async fn expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<Model>> {
+    let ended = [
+        BackupStatus::Completed.as_str(),
+        BackupStatus::Failed.as_str(),
+        BackupStatus::DeleteFailed.as_str(),
+    ];
+    Ok(Entity::find()
+        .filter(Column::Status.is_in(ended))
+        .filter(
+            Condition::any()
+                .add(Column::ExpiresAt.lt(now))
+                .add(Column::Status.eq(BackupStatus::DeleteFailed.as_str())),
+        )
+        .order_by_asc(Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// Marks the backup `deleting` unless it is pending or running; false when it is.
+pub async fn claim_for_deletion(db: &impl ConnectionTrait, id: &str) -> Result<bool> {
+    let ended = [
+        BackupStatus::Completed.as_str(),
+        BackupStatus::Failed.as_str(),
+        BackupStatus::DeleteFailed.as_str(),
+    ];
+    let updated = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(BackupStatus::Deleting.as_str()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_in(ended))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
 }
 
 /// When a backup's retention ends.

@@ -1,6 +1,7 @@
 //! One module of queries per resource.
 
 pub mod audit;
+pub mod backup_schedules;
 pub mod backups;
 pub mod clusters;
 pub mod etcd_settings;
