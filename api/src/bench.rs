@@ -118,6 +118,7 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
             concurrency: args.concurrency,
             reap_every: Duration::from_secs(30),
             health: None,
+            backups: None,
         };
         engines.push(tokio::spawn(taichu_workers::run(
             engine,

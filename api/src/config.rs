@@ -108,6 +108,18 @@ pub struct EngineArgs {
     /// Seconds between cluster health checks (one replica runs each round).
     #[arg(long, env = "TAICHU_HEALTH_SECS", default_value_t = 60)]
     pub health_secs: u64,
+    /// Milliseconds between looks for due backup schedules (one replica looks each time).
+    #[arg(long, env = "TAICHU_SCHEDULE_TICK_MS", default_value_t = 5000)]
+    pub schedule_tick_ms: u64,
+    /// Seconds a due time may be missed and still fire once when workers return.
+    #[arg(long, env = "TAICHU_SCHEDULE_CATCH_UP_SECS", default_value_t = 3600)]
+    pub schedule_catch_up_secs: u64,
+    /// Seconds between backup retention sweeps.
+    #[arg(long, env = "TAICHU_RETENTION_SECS", default_value_t = 300)]
+    pub retention_secs: u64,
+    /// The shortest interval a backup schedule may fire at, in seconds.
+    #[arg(long, env = "TAICHU_MIN_SCHEDULE_SECS", default_value_t = 60)]
+    pub min_schedule_secs: u64,
 }
 
 impl EngineArgs {
@@ -119,6 +131,15 @@ impl EngineArgs {
         anyhow::ensure!(self.lease_secs >= 2, "TAICHU_LEASE_SECS must be at least 2");
         anyhow::ensure!(self.reaper_secs >= 1, "TAICHU_REAPER_SECS must be at least 1");
         anyhow::ensure!(self.health_secs >= 1, "TAICHU_HEALTH_SECS must be at least 1");
+        anyhow::ensure!(
+            self.schedule_tick_ms >= 100,
+            "TAICHU_SCHEDULE_TICK_MS must be at least 100"
+        );
+        anyhow::ensure!(self.retention_secs >= 1, "TAICHU_RETENTION_SECS must be at least 1");
+        anyhow::ensure!(
+            self.min_schedule_secs >= 1,
+            "TAICHU_MIN_SCHEDULE_SECS must be at least 1"
+        );
         Ok(())
     }
 
@@ -136,6 +157,13 @@ impl EngineArgs {
             concurrency: self.concurrency,
             reap_every: Duration::from_secs(self.reaper_secs),
             health: Some((Duration::from_secs(self.health_secs), env)),
+            backups: Some(taichu_workers::BackupJobs {
+                schedules: taichu_workers::ScheduleTiming {
+                    tick: Duration::from_millis(self.schedule_tick_ms),
+                    catch_up: Duration::from_secs(self.schedule_catch_up_secs),
+                },
+                retention_every: Duration::from_secs(self.retention_secs),
+            }),
         }
     }
 }

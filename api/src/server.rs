@@ -131,6 +131,7 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
             register_role: args.register_role.role(),
             metrics_token: args.metrics_token.clone(),
             trusted_proxies: args.trusted_proxies()?,
+            min_schedule_secs: args.engine.min_schedule_secs,
         }),
         throttle: Arc::new(Throttle::new(args.limits())),
         metrics: Arc::default(),

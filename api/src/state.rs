@@ -25,6 +25,8 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The shortest interval a backup schedule may fire at.
+    pub min_schedule_secs: u64,
 }
 
 /// Cheap to clone: pool handles and `Arc`s.

@@ -62,6 +62,7 @@ pub type Apis = (
     backups::etcd::EtcdApi,
     backups::BackupsApi,
     backups::restore::RestoreApi,
+    backups::schedules::SchedulesApi,
 );
 
 pub fn apis() -> Apis {
@@ -78,5 +79,6 @@ pub fn apis() -> Apis {
         backups::etcd::EtcdApi,
         backups::BackupsApi,
         backups::restore::RestoreApi,
+        backups::schedules::SchedulesApi,
     )
 }

@@ -9,6 +9,8 @@ pub mod contents;
 pub mod etcd;
 /// Restores of a backup.
 pub mod restore;
+/// Backup schedules.
+pub mod schedules;
 /// Starting backups and restores, deleting backups.
 pub mod start;
 /// Backups and restores as the API shows them.
@@ -27,7 +29,7 @@ use taichu_storage::secrets::Slot;
 
 use super::ApiTags;
 use super::clusters::load_cluster;
-use crate::auth::{AuthUser, BearerAuth, WriterAuth};
+use crate::auth::{AdminAuth, AuthUser, BearerAuth, WriterAuth};
 use crate::envelope::{MessageData, ok};
 use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
@@ -159,6 +161,23 @@ pub fn data_key_of(state: &AppState, backup: &backup_rows::Model) -> Result<Data
     DataKey::from_bytes(&key).map_err(ApiError::internal)
 }
 
+/// The backup `backup_id` of the cluster, or, for an admin, a backup whose
+/// cluster was deleted (restored into this one); otherwise 404.
+pub async fn load_restorable(
+    state: &AppState,
+    caller: &AuthUser,
+    cluster: &cluster_rows::Model,
+    backup_id: &str,
+) -> Result<backup_rows::Model, ApiError> {
+    match load_backup(state, cluster, backup_id).await {
+        Err(not_found) if caller.is_admin() => backups::find(&state.db, backup_id)
+            .await?
+            .filter(|b| b.cluster_id.is_none())
+            .ok_or(not_found),
+        other => other,
+    }
+}
+
 /// The backup `backup_id` of the cluster, or 404 (another cluster's backup is not found).
 pub async fn load_backup(
     state: &AppState,
@@ -177,7 +196,7 @@ fn require_operator(caller: &AuthUser, cluster: &cluster_rows::Model) -> Result<
 
 async fn list_of(
     state: &AppState,
-    cluster_id: &str,
+    cluster_id: Option<&str>,
     backup_type: Option<BackupType>,
     status: Option<String>,
     page: Option<u64>,
@@ -185,7 +204,7 @@ async fn list_of(
 ) -> ApiResult<BackupList> {
     let page = PageRequest::new(page, limit).map_err(ApiError::bad_request)?;
     let filter = BackupFilter {
-        cluster_id: Some(cluster_id.to_owned()),
+        cluster_id: cluster_id.map(str::to_owned),
         backup_type,
         status: validate::word::<BackupStatus>("status", status)?,
     };
@@ -271,6 +290,23 @@ impl BackupsApi {
         create_of(&state, &auth, &id, &body, None).await
     }
 
+    /// Every backup across clusters, newest first (admins), including those
+    /// of deleted clusters (`cluster_id` null, `cluster_name` kept), which an
+    /// admin can restore into another cluster.
+    #[oai(path = "/backups", method = "get")]
+    async fn list_everywhere(
+        &self,
+        state: Data<&AppState>,
+        _auth: AdminAuth,
+        backup_type: Query<Option<String>>,
+        status: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<BackupList> {
+        let kind = validate::word::<BackupType>("backup_type", backup_type.0)?;
+        list_of(&state, None, kind, status.0, page.0, limit.0).await
+    }
+
     /// The cluster's resources backups, newest first.
     #[oai(path = "/clusters/:id/resources/backups", method = "get")]
     async fn list_resources(
@@ -285,7 +321,7 @@ impl BackupsApi {
         let cluster = load_cluster(&state, &id).await?;
         list_of(
             &state,
-            &cluster.id,
+            Some(&cluster.id),
             Some(BackupType::Resources),
             status.0,
             page.0,
@@ -322,7 +358,15 @@ impl BackupsApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<BackupList> {
         let cluster = load_cluster(&state, &id).await?;
-        list_of(&state, &cluster.id, Some(BackupType::Etcd), status.0, page.0, limit.0).await
+        list_of(
+            &state,
+            Some(&cluster.id),
+            Some(BackupType::Etcd),
+            status.0,
+            page.0,
+            limit.0,
+        )
+        .await
     }
 
     /// The cluster's backups, newest first: every type, or one `backup_type`
@@ -344,7 +388,7 @@ impl BackupsApi {
     ) -> ApiResult<BackupList> {
         let cluster = load_cluster(&state, &id).await?;
         let kind = validate::word::<BackupType>("backup_type", backup_type.0)?;
-        list_of(&state, &cluster.id, kind, status.0, page.0, limit.0).await
+        list_of(&state, Some(&cluster.id), kind, status.0, page.0, limit.0).await
     }
 
     /// One etcd backup.

@@ -15,7 +15,7 @@ use taichu_workflows::resources::{ExistingPolicy, RestoreOptions};
 
 use super::start::{RestoreOrder, start_restore};
 use super::views::RestoreView;
-use super::{ScopeBody, load_backup, require_operator};
+use super::{ScopeBody, load_restorable, require_operator};
 use crate::auth::{BearerAuth, WriterAuth};
 use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
@@ -84,7 +84,7 @@ impl RestoreApi {
     ) -> ApiResult<RestoreView> {
         let cluster = load_cluster(&state, &id).await?;
         require_operator(&auth.0, &cluster)?;
-        let backup = load_backup(&state, &cluster, &backup_id).await?;
+        let backup = load_restorable(&state, &auth.0, &cluster, &backup_id).await?;
         let order = RestoreOrder {
             name: &body.restore_name,
             parts: body.parts.as_deref(),
@@ -115,7 +115,7 @@ impl RestoreApi {
         restore_id: Path<String>,
     ) -> ApiResult<RestoreView> {
         let cluster = load_cluster(&state, &id).await?;
-        let backup = load_backup(&state, &cluster, &backup_id).await?;
+        let backup = load_restorable(&state, &auth.0, &cluster, &backup_id).await?;
         let restore = restores::find(&state.db, &restore_id)
             .await?
             .filter(|r| r.backup_id.as_deref() == Some(backup.id.as_str()))

@@ -4,16 +4,14 @@
 
 use chrono::Utc;
 use taichu_storage::entities::{backups as backup_rows, clusters, restores as restore_rows};
-use taichu_storage::objects::backup_prefix;
-use taichu_storage::repositories::backups::{self, BackupStatus, BackupType, NewBackup, PartKind};
+use taichu_storage::repositories::backups::{self, BackupStatus, BackupType, PartKind};
 use taichu_storage::repositories::clusters as cluster_repo;
 use taichu_storage::repositories::etcd_settings::{self, EtcdSettings, PasswordChange};
 use taichu_storage::repositories::restores::{self, NewRestore};
-use taichu_storage::sealed_stream::DataKey;
 use taichu_storage::secrets::Slot;
 use taichu_storage::{db, new_id};
 use taichu_workflows::Lock;
-use taichu_workflows::backup::{BackupInput, BackupWorkflow};
+use taichu_workflows::backup_records::{self, BackupOrder as BackupRecord};
 use taichu_workflows::resources::{RestoreOptions, Selection};
 use taichu_workflows::restore::{RestoreInput, RestoreWorkflow};
 
@@ -44,7 +42,7 @@ fn backup_type(value: &str) -> Result<BackupType, ApiError> {
 }
 
 /// A resources part reads the cluster through its kubeconfig.
-fn require_kubeconfig(cluster: &clusters::Model, field: &str) -> Result<(), ApiError> {
+pub fn require_kubeconfig(cluster: &clusters::Model, field: &str) -> Result<(), ApiError> {
     if cluster.kubeconfig_enc.is_none() {
         return Err(ApiError::bad_request(format!(
             "{field}: resources are read and written through the cluster's kubeconfig, and cluster {} has none; import it with a kubeconfig first",
@@ -128,50 +126,24 @@ pub async fn start_backup(
     } else {
         (None, None)
     };
-    let key = DataKey::generate();
-    let new = NewBackup {
-        id: id.clone(),
-        cluster_id: cluster.id.clone(),
-        cluster_name: cluster.name.clone(),
-        name: order.name.to_owned(),
-        backup_type: kind,
-        storage_location: state.env.objects.url_of(&backup_prefix(&cluster.id, &id)),
-        retention_days,
-        settings: settings
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(ApiError::internal)?,
-        ssh_password_enc: password_enc,
-        data_key_enc: Some(state.env.secrets.seal(Slot::BackupDataKey, &id, key.as_bytes())),
-        filters: (!order.filters.is_empty())
-            .then(|| serde_json::to_string(&order.filters))
-            .transpose()
-            .map_err(ApiError::internal)?,
-        created_by: Some(caller.username.clone()),
-        created_by_id: Some(caller.id.clone()),
-    };
     let txn = db::begin_write(&state.db).await?;
     if let (None, Some(settings)) = (&stored, &settings) {
         // Settings given inline for a cluster without any become its settings.
         let password = order.inline.password(state, Slot::ClusterEtcdSshPassword, &cluster.id);
         etcd_settings::save(&txn, &cluster.id, settings, password).await?;
     }
-    backups::create(&txn, new).await?;
-    let started = state
-        .engine
-        .start_in::<BackupWorkflow>(
-            &txn,
-            Some(cluster.id.clone()),
-            &BackupInput {
-                backup_id: id.clone(),
-                parts: parts.to_vec(),
-            },
-            Some(&caller.starter()),
-            &[Lock::Cluster(cluster.id.clone())],
-        )
-        .await?;
-    backups::attach_run(&txn, &id, &started.run.id).await?;
+    let backup_order = BackupRecord {
+        id: id.clone(),
+        name: order.name.to_owned(),
+        backup_type: kind,
+        retention_days,
+        settings,
+        ssh_password_enc: password_enc,
+        filters: order.filters,
+        schedule_id: None,
+    };
+    let (_, started) =
+        backup_records::start_in(&state.engine, &txn, cluster, backup_order, Some(&caller.starter())).await?;
     txn.commit().await?;
     state.engine.enqueue(started).await;
     backups::find(&state.db, &id)
@@ -253,6 +225,11 @@ pub async fn start_restore(
             "namespace_mappings: filters, mappings and existing_policy apply to a resources restore",
         ));
     }
+    if backup.cluster_id.is_none() && parts.contains(&PartKind::Etcd) {
+        return Err(ApiError::bad_request(
+            "parts: the backup's cluster was deleted; only its resources can be restored, into another cluster",
+        ));
+    }
     let target = match order.target_cluster_id {
         Some(target_id) if target_id != cluster.id => {
             let target = cluster_repo::find(&state.db, target_id)
@@ -280,7 +257,7 @@ pub async fn start_restore(
     let id = new_id();
     let options_json = serde_json::json!({
         "parts": parts.iter().map(|k| part_word(*k)).collect::<Vec<_>>(),
-        "source_cluster_id": cluster.id,
+        "source_cluster_id": backup.origin_cluster(),
         "target_cluster_id": target.id,
         "options": order.options,
     });
@@ -370,17 +347,8 @@ pub async fn delete_backup(state: &AppState, backup: &backup_rows::Model) -> Res
     }
     backups::set_deleting(&txn, &backup.id, None).await?;
     txn.commit().await?;
-    if let Some(cluster_id) = &backup.cluster_id {
-        let prefix = backup_prefix(cluster_id, &backup.id);
-        if let Err(err) = state.env.objects.delete_prefix(&prefix).await {
-            let reason = format!("deleting its objects failed: {err}");
-            backups::set_deleting(&state.db, &backup.id, Some(&reason)).await?;
-            return Err(ApiError::unavailable(format!(
-                "backup {}: {reason}; try again",
-                backup.id
-            )));
-        }
-    }
-    backups::delete(&state.db, &backup.id).await?;
+    backup_records::delete_stored(&state.engine, backup)
+        .await
+        .map_err(|reason| ApiError::unavailable(format!("backup {}: {reason}; try again", backup.id)))?;
     Ok(())
 }
