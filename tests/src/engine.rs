@@ -56,6 +56,7 @@ pub fn test_settings() -> WorkerSettings {
         concurrency: 2,
         reap_every: Duration::from_millis(300),
         health: None,
+        backups: None,
     }
 }
 

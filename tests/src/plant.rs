@@ -75,6 +75,7 @@ pub async fn backup(app: &TestApp, cluster_id: &str, created_by_id: &str, status
         ssh_password_enc: None,
         data_key_enc: None,
         filters: None,
+        schedule_id: None,
         created_by: None,
         created_by_id: Some(created_by_id.to_owned()),
     };
@@ -100,5 +101,37 @@ pub async fn restore(app: &TestApp, backup_id: &str, cluster_id: &str) -> String
         created_by_id: None,
     };
     restores::create(&db, new).await.expect("planted restore");
+    id
+}
+
+/// Records a disabled hourly resources schedule of `cluster_id`; returns its id.
+pub async fn schedule(app: &TestApp, cluster_id: &str) -> String {
+    use taichu_storage::repositories::backup_schedules::{self, NewSchedule};
+    let db = database(app).await;
+    let now = chrono::Utc::now();
+    let id = taichu_storage::new_id();
+    let new = NewSchedule {
+        id: id.clone(),
+        cluster_id: cluster_id.to_owned(),
+        name: "planted".to_owned(),
+        cron_expr: "0 * * * *".to_owned(),
+        timezone: "UTC".to_owned(),
+        backup_type: "resources".to_owned(),
+        retention_days: 7,
+        retention_count: None,
+        enabled: false,
+        settings: None,
+        ssh_password_enc: None,
+        filters: None,
+        next_run_at: None,
+        last_run_at: None,
+        last_backup_id: None,
+        last_status: None,
+        created_by: None,
+        created_by_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    backup_schedules::create(&db, new).await.expect("planted schedule");
     id
 }

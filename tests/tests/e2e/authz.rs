@@ -92,6 +92,27 @@ fn matrix() -> BTreeMap<&'static str, (Access, Value)> {
             (Owner, json!({"backup_name": "m"})),
         ),
         ("GET /clusters/{id}/resources/backups", (Signed, none.clone())),
+        ("GET /backups", (Admin, none.clone())),
+        ("GET /clusters/{id}/backup-schedules", (Signed, none.clone())),
+        (
+            "POST /clusters/{id}/backup-schedules",
+            (
+                Owner,
+                json!({"name": "m", "cron_expr": "0 2 * * *", "backup_type": "resources"}),
+            ),
+        ),
+        (
+            "GET /clusters/{id}/backup-schedules/{schedule_id}",
+            (Signed, none.clone()),
+        ),
+        (
+            "PUT /clusters/{id}/backup-schedules/{schedule_id}",
+            (Owner, json!({"enabled": false})),
+        ),
+        (
+            "DELETE /clusters/{id}/backup-schedules/{schedule_id}",
+            (Owner, none.clone()),
+        ),
         (
             "GET /clusters/{id}/resources/backups/{backup_id}",
             (Signed, none.clone()),
@@ -124,6 +145,7 @@ struct Fixtures {
     import: String,
     backup: String,
     restore: String,
+    schedule: String,
 }
 
 async fn fixtures(app: &TestApp, owner: &str, owner_id: String) -> Fixtures {
@@ -149,6 +171,7 @@ async fn fixtures(app: &TestApp, owner: &str, owner_id: String) -> Fixtures {
     // Ended backups of the owner's cluster, made by the owner (no etcd needed to authorize).
     let backup = plant::backup(app, &cluster, &owner_id, "failed").await;
     let restore = plant::restore(app, &backup, &cluster).await;
+    let schedule = plant::schedule(app, &cluster).await;
     Fixtures {
         owner_id,
         machine,
@@ -157,6 +180,7 @@ async fn fixtures(app: &TestApp, owner: &str, owner_id: String) -> Fixtures {
         import,
         backup,
         restore,
+        schedule,
     }
 }
 
@@ -176,6 +200,7 @@ fn concrete(template: &str, f: &Fixtures) -> String {
             "{import_id}" => f.import.as_str(),
             "{backup_id}" => f.backup.as_str(),
             "{restore_id}" => f.restore.as_str(),
+            "{schedule_id}" => f.schedule.as_str(),
             "{task_id}" => "0193a9f6-0000-7000-8000-00000000abcd",
             "{node_name}" => "n1",
             s if s.starts_with('{') => panic!("no fixture for {s} in {template}"),

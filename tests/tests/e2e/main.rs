@@ -37,6 +37,8 @@ mod openapi;
 mod resources;
 /// Restores that must not hurt a cluster.
 mod restores;
+/// Backup schedules and retention.
+mod schedules;
 /// Sessions and roles.
 mod sessions;
 /// The SSH adapter against real sshd hosts.
