@@ -25,9 +25,9 @@ use crate::Shutdown;
 use crate::scheduler::Periodic;
 
 const JOB: &str = "backup-schedules";
-/// Due times walked for one schedule at most in a tick (older ones are
-/// summed up in one missed firing).
-const MAX_DUE_TIMES: usize = 1000;
+/// Missed due times recorded one by one for a schedule at most in a tick
+/// (after a long outage the rest are named in the reason, not each recorded).
+const MAX_MISSED: usize = 100;
 
 /// How schedules are fired.
 #[derive(Debug, Clone, Copy)]
@@ -67,14 +67,13 @@ async fn fire_due(engine: &Engine, catch_up: Duration) -> Result<(), String> {
     Ok(())
 }
 
-/// The due times from the schedule's next one up to `now`, oldest first.
-fn due_times(cron: &CronSchedule, first: DateTime<Utc>, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    let mut times = vec![first];
-    while times.len() < MAX_DUE_TIMES {
-        match cron.next_after(times[times.len() - 1]) {
-            Some(next) if next <= now => times.push(next),
-            _ => break,
-        }
+/// The due times from `first` up to (not including) `latest`, oldest first, at most [`MAX_MISSED`].
+fn missed_times(cron: &CronSchedule, first: DateTime<Utc>, latest: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let mut times = Vec::new();
+    let mut at = Some(first);
+    while let Some(t) = at.filter(|t| *t < latest && times.len() < MAX_MISSED) {
+        times.push(t);
+        at = cron.next_after(t);
     }
     times
 }
@@ -86,10 +85,9 @@ async fn fire(engine: &Engine, schedule: &Schedule, now: DateTime<Utc>, catch_up
         return Ok(());
     };
     let cron = CronSchedule::parse(&schedule.cron_expr, &schedule.timezone)?;
-    let times = due_times(&cron, first, now);
-    let latest = times[times.len() - 1];
+    let latest = cron.last_at_or_before(now).unwrap_or(first).max(first);
     let next = cron.next_after(now.max(latest));
-    for missed in &times[..times.len() - 1] {
+    for missed in &missed_times(&cron, first, latest) {
         let reason = format!("no worker fired it; a later due time ({latest}) came first");
         backup_schedules::claim_firing(db, &schedule.id, *missed, FiringStatus::Missed, None, Some(&reason))
             .await

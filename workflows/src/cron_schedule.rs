@@ -50,6 +50,15 @@ impl CronSchedule {
             .map(|t| t.with_timezone(&Utc))
     }
 
+    /// The last due time at or before `at`.
+    pub fn last_at_or_before(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = at.with_timezone(&self.zone);
+        self.cron
+            .find_previous_occurrence(&local, true)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
     /// Refuses a schedule that fires more often than every `min_secs` seconds.
     pub fn check_interval(&self, from: DateTime<Utc>, min_secs: u64) -> Result<(), String> {
         let mut last = self.next_after(from).ok_or("cron_expr: the expression never fires")?;
