@@ -106,32 +106,12 @@ pub async fn restore(app: &TestApp, backup_id: &str, cluster_id: &str) -> String
 
 /// Records a disabled hourly resources schedule of `cluster_id`; returns its id.
 pub async fn schedule(app: &TestApp, cluster_id: &str) -> String {
-    use taichu_storage::repositories::backup_schedules::{self, NewSchedule};
+    use taichu_storage::repositories::backup_schedules;
     let db = database(app).await;
-    let now = chrono::Utc::now();
-    let id = taichu_storage::new_id();
-    let new = NewSchedule {
-        id: id.clone(),
-        cluster_id: cluster_id.to_owned(),
-        name: "planted".to_owned(),
-        cron_expr: "0 * * * *".to_owned(),
-        timezone: "UTC".to_owned(),
-        backup_type: "resources".to_owned(),
-        retention_days: 7,
-        retention_count: None,
-        enabled: false,
-        settings: None,
-        ssh_password_enc: None,
-        filters: None,
-        next_run_at: None,
-        last_run_at: None,
-        last_backup_id: None,
-        last_status: None,
-        created_by: None,
-        created_by_id: None,
-        created_at: now,
-        updated_at: now,
-    };
-    backup_schedules::create(&db, new).await.expect("planted schedule");
-    id
+    let mut new = backup_schedules::blank(cluster_id, None);
+    new.name = "planted".to_owned();
+    new.cron_expr = "0 * * * *".to_owned();
+    new.backup_type = "resources".to_owned();
+    new.enabled = false;
+    backup_schedules::create(&db, new).await.expect("planted schedule").id
 }

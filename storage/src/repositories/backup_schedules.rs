@@ -30,6 +30,35 @@ stored_words! {
 /// A schedule as created (ids, times and owner filled in by the caller).
 pub type NewSchedule = Model;
 
+/// A schedule of `cluster_id` with the seed's defaults (UTC, 7 days,
+/// enabled) and nothing else set yet; `created_by` is (user id, username).
+pub fn blank(cluster_id: &str, created_by: Option<(String, String)>) -> NewSchedule {
+    let now = Utc::now();
+    let (created_by_id, created_by) = created_by.unzip();
+    Model {
+        id: crate::new_id(),
+        cluster_id: cluster_id.to_owned(),
+        name: String::new(),
+        cron_expr: String::new(),
+        timezone: "UTC".to_owned(),
+        backup_type: String::new(),
+        retention_days: 7,
+        retention_count: None,
+        enabled: true,
+        settings: None,
+        ssh_password_enc: None,
+        filters: None,
+        next_run_at: None,
+        last_run_at: None,
+        last_backup_id: None,
+        last_status: None,
+        created_by,
+        created_by_id,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 /// Records a schedule; a name already used on its cluster is a conflict.
 pub async fn create(db: &impl ConnectionTrait, new: NewSchedule) -> Result<Model> {
     new.into_active_model()

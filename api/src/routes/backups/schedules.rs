@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::{Object, OpenApi};
+use taichu_storage::PageRequest;
 use taichu_storage::entities::backup_schedules::Model as Schedule;
 use taichu_storage::entities::clusters as cluster_rows;
-use taichu_storage::repositories::backup_schedules::{self, NewSchedule};
+use taichu_storage::repositories::backup_schedules;
 use taichu_storage::repositories::backups::{BackupType, PartKind};
 use taichu_storage::repositories::etcd_settings::{self, EtcdSettings, PasswordChange};
 use taichu_storage::secrets::Slot;
-use taichu_storage::{PageRequest, new_id};
 use taichu_workflows::cron_schedule::CronSchedule;
 use taichu_workflows::resources::Selection;
 
@@ -300,29 +300,7 @@ impl SchedulesApi {
                 cluster.id
             )));
         }
-        let now = Utc::now();
-        let blank = NewSchedule {
-            id: new_id(),
-            cluster_id: cluster.id.clone(),
-            name: String::new(),
-            cron_expr: String::new(),
-            timezone: "UTC".to_owned(),
-            backup_type: String::new(),
-            retention_days: 7,
-            retention_count: None,
-            enabled: true,
-            settings: None,
-            ssh_password_enc: None,
-            filters: None,
-            next_run_at: None,
-            last_run_at: None,
-            last_backup_id: None,
-            last_status: None,
-            created_by: Some(auth.0.username.clone()),
-            created_by_id: Some(auth.0.id.clone()),
-            created_at: now,
-            updated_at: now,
-        };
+        let blank = backup_schedules::blank(&cluster.id, Some((auth.0.id.clone(), auth.0.username.clone())));
         let schedule = apply(&state, &auth.0, &cluster, blank, b).await?;
         Ok(ok(backup_schedules::create(&state.db, schedule).await?.into()))
     }
