@@ -116,6 +116,15 @@ pub struct CreateBackupRequest {
     pub retention_days: Option<i32>,
     #[oai(flatten)]
     #[serde(flatten)]
+    pub source: BackupSourceBody,
+}
+
+/// What a backup reads: where etcd is (etcd and full backups) and which
+/// objects (resources and full backups).
+#[derive(Debug, Default, Object, serde::Deserialize)]
+pub struct BackupSourceBody {
+    #[oai(flatten)]
+    #[serde(flatten)]
     pub etcd: EtcdSettingsBody,
     #[oai(flatten)]
     #[serde(flatten)]
@@ -239,8 +248,8 @@ async fn create_of(
         name: &body.backup_name,
         backup_type,
         retention_days: body.retention_days,
-        inline: &body.etcd,
-        filters: body.filters.selection(),
+        inline: &body.source.etcd,
+        filters: body.source.filters.selection(),
     };
     Ok(ok(start_backup(state, &auth.0, &cluster, order).await?.into()))
 }

@@ -19,9 +19,9 @@ use taichu_workflows::resources::Selection;
 
 use super::super::ApiTags;
 use super::super::clusters::load_cluster;
-use super::etcd::{EtcdSettingsBody, check_machines};
+use super::etcd::check_machines;
 use super::start::require_kubeconfig;
-use super::{ResourceFiltersBody, require_operator};
+use super::{BackupSourceBody, ResourceFiltersBody, require_operator};
 use crate::auth::{AuthUser, BearerAuth, WriterAuth};
 use crate::envelope::{MessageData, ok};
 use crate::error::{ApiError, ApiResult};
@@ -65,10 +65,7 @@ pub struct ScheduleBody {
     pub created_by: Option<String>,
     #[oai(flatten)]
     #[serde(flatten)]
-    pub etcd: EtcdSettingsBody,
-    #[oai(flatten)]
-    #[serde(flatten)]
-    pub filters: ResourceFiltersBody,
+    pub source: BackupSourceBody,
 }
 
 /// One due time and what became of it.
@@ -219,7 +216,7 @@ async fn apply(
         .backup_type
         .parse()
         .map_err(|_| ApiError::bad_request("backup_type: required (etcd, resources, full)"))?;
-    let filters = body.filters.selection();
+    let filters = body.source.filters.selection();
     filters.check().map_err(ApiError::bad_request)?;
     if kind.parts().contains(&PartKind::Resources) {
         require_kubeconfig(cluster, "backup_type")?;
@@ -233,11 +230,15 @@ async fn apply(
     } else {
         schedule.filters = None;
     }
-    if body.etcd.is_given() {
-        let settings = body.etcd.settings()?;
+    if body.source.etcd.is_given() {
+        let settings = body.source.etcd.settings()?;
         check_machines(state, caller, &settings.machine_ids).await?;
         schedule.settings = Some(serde_json::to_string(&settings).map_err(ApiError::internal)?);
-        match body.etcd.password(state, Slot::ScheduleSshPassword, &schedule.id) {
+        match body
+            .source
+            .etcd
+            .password(state, Slot::ScheduleSshPassword, &schedule.id)
+        {
             PasswordChange::Set(sealed) => schedule.ssh_password_enc = Some(sealed),
             PasswordChange::Clear => schedule.ssh_password_enc = None,
             PasswordChange::Keep => {}
