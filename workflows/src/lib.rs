@@ -35,6 +35,8 @@ pub mod guard;
 pub mod import_cluster;
 /// The Kubernetes adapter.
 pub mod kube;
+/// Creating clusters with kubeadm: the cluster spec and the rendered kubeadm config.
+pub mod kubeadm;
 /// Leases: one worker per run, renewed while a step runs.
 mod lease;
 /// The manifest stored with every backup.
