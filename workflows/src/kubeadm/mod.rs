@@ -1,9 +1,12 @@
 //! Creating clusters with kubeadm over SSH: what a cluster to create is
-//! made of and how it is checked, and the kubeadm configuration rendered
-//! from it. (The `create_cluster` workflow builds on these.)
+//! made of and how it is checked, what each host must be first, and the
+//! kubeadm configuration rendered from it. (The `create_cluster` workflow
+//! builds on these.)
 
 /// The kubeadm configuration, rendered from typed values.
 pub mod config;
+/// What a host must be before kubeadm touches it.
+pub mod preflight;
 /// The cluster to create, and its checks.
 pub mod spec;
 
