@@ -5,6 +5,8 @@
 
 /// The kubeadm configuration, rendered from typed values.
 pub mod config;
+/// Join commands parsed into checked parts, and `kubeadm join` arguments.
+pub mod join;
 /// What a host must be before kubeadm touches it.
 pub mod preflight;
 /// The cluster to create, and its checks.
