@@ -15,6 +15,8 @@ pub mod engine;
 pub mod etcd;
 /// Private keys made by `ssh-keygen`, and hostile ones.
 pub mod keys;
+/// Machines with kubeadm stand-ins, for cluster creation tests.
+pub mod kubehost;
 /// Rows written straight into a test server's database.
 pub mod plant;
 /// Throwaway PostgreSQL databases.

@@ -26,6 +26,9 @@ pub struct SshHost {
     netns: Option<String>,
     /// A directory put first in every SSH session's PATH (sshd's `SetEnv`).
     path_first: Option<String>,
+    /// Directories bound over system paths in sshd's own mount namespace
+    /// (`source`, `target`): what sessions see at `target` is this host's own.
+    mounts: Vec<(String, String)>,
     /// OpenSSH-format private key authorised for [`TEST_USER`].
     pub client_key: String,
 }
@@ -77,6 +80,7 @@ impl SshHost {
             port: 0,
             netns: None,
             path_first: None,
+            mounts: Vec::new(),
             client_key,
         };
         host.launch();
@@ -96,12 +100,24 @@ impl SshHost {
         Self::netns_host(Some(dir.to_owned()))
     }
 
+    /// As [`SshHost::start_in_netns_with_path`], and with each `(source,
+    /// target)` directory bound over `target` for this host's sessions only
+    /// (a mount namespace of its own), so hosts sharing one file system
+    /// each have their own `/etc/kubernetes`, say.
+    pub fn start_in_netns_with_mounts(dir: &str, mounts: &[(String, String)]) -> Option<Self> {
+        Self::netns_host_with(Some(dir.to_owned()), mounts.to_vec())
+    }
+
     /// The host's network namespace, if it has one of its own.
     pub fn netns(&self) -> Option<&str> {
         self.netns.as_deref()
     }
 
     fn netns_host(path_first: Option<String>) -> Option<Self> {
+        Self::netns_host_with(path_first, Vec::new())
+    }
+
+    fn netns_host_with(path_first: Option<String>, mounts: Vec<(String, String)>) -> Option<Self> {
         let probe = format!("taichu-probe-{}", std::process::id());
         let permitted = Command::new("ip")
             .args(["netns", "add", &probe])
@@ -143,6 +159,7 @@ impl SshHost {
         host.ip = inner_ip;
         host.port = 22;
         host.path_first = path_first;
+        host.mounts = mounts;
         host.spawn_sshd();
         Some(host)
     }
@@ -151,6 +168,31 @@ impl SshHost {
     fn spawn_sshd(&mut self) {
         let config = self.config();
         let mut cmd = match &self.netns {
+            Some(ns) if !self.mounts.is_empty() => {
+                // Paths are the harness's own (temp dirs, fixed targets): no quoting needed beyond this.
+                let mut script = String::new();
+                for (source, target) in &self.mounts {
+                    script.push_str(&format!(
+                        "mkdir -p '{target}' && mount --bind '{source}' '{target}' && "
+                    ));
+                }
+                script.push_str("exec \"$0\" \"$@\"");
+                let mut c = Command::new("ip");
+                c.args([
+                    "netns",
+                    "exec",
+                    ns,
+                    "unshare",
+                    "--mount",
+                    "--propagation",
+                    "private",
+                    "sh",
+                    "-c",
+                ])
+                .arg(script)
+                .arg(SSHD);
+                c
+            }
             Some(ns) => {
                 let mut c = Command::new("ip");
                 c.args(["netns", "exec", ns, SSHD]);

@@ -1,14 +1,19 @@
 //! The real test peers themselves: etcd clusters on SSH hosts (systemd and
-//! kubeadm style) and a SeaweedFS S3 server, driven the way Taichu will
-//! drive them: over real SSH sessions and signed S3 calls.
+//! kubeadm style), a SeaweedFS S3 server, and machines with kubeadm
+//! stand-ins, driven the way Taichu will drive them: over real SSH sessions
+//! and signed S3 calls.
 
 use std::process::Command;
 use std::time::Duration;
 
 use taichu_tests::etcd::{Deployment, EtcdCluster, EtcdMember};
+use taichu_tests::kubehost::{KubeFleet, KubeHost};
 use taichu_tests::s3::S3Server;
+use taichu_tests::sshd::{TEST_PASSWORD, TEST_USER};
 use taichu_workflows::NetworkPolicy;
-use taichu_workflows::ssh::{Discard, ExecOutput, RemoteCommand, SshSession};
+use taichu_workflows::kubeadm::join::JoinTicket;
+use taichu_workflows::kubeadm::{ClusterSpec, Cni, InitNode, PackageSource, init_config};
+use taichu_workflows::ssh::{Discard, ExecOutput, RemoteCommand, SshAuth, SshSession, SshTarget};
 
 const T: Duration = Duration::from_secs(60);
 
@@ -254,4 +259,161 @@ async fn seaweedfs_is_a_real_s3_server_that_wants_signatures_and_keeps_data() {
     s3.restart();
     assert_eq!(s3.list("backups", "etcd/").len(), 2);
     assert_eq!(s3.get("backups", "etcd/one.db"), b"snapshot one");
+}
+
+async fn kube_login(host: &KubeHost) -> SshSession {
+    let target = SshTarget {
+        host: host.ssh.ip.clone(),
+        port: host.ssh.port,
+        username: TEST_USER.into(),
+        auth: SshAuth::Password(TEST_PASSWORD.into()),
+        host_key: None,
+        connect_timeout: Duration::from_secs(10),
+    };
+    SshSession::connect(&target, &NetworkPolicy::default())
+        .await
+        .expect("ssh login")
+}
+
+async fn nodes_ready(fleet: &KubeFleet, ready: &str) -> bool {
+    let client = taichu_workflows::kube::connect(
+        &fleet.server.kubeconfig("kube-fleet-token"),
+        &taichu_workflows::kube::ConnectOptions::new(T),
+    )
+    .await
+    .expect("client");
+    for _ in 0..100 {
+        let nodes = taichu_workflows::kube::nodes(&client).await.expect("nodes");
+        let all = nodes.len() == fleet.hosts.len()
+            && nodes.iter().all(|n| {
+                n.status
+                    .as_ref()
+                    .and_then(|s| s.conditions.as_ref())
+                    .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == ready))
+            });
+        if all {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubeadm_hosts_record_every_call_and_act_like_kubeadm_where_it_matters() {
+    let Some(fleet) = KubeFleet::start(2, "v1.30.4").await else {
+        return;
+    };
+    let (cp, worker) = (&fleet.hosts[0], &fleet.hosts[1]);
+    let (cp_session, worker_session) = (kube_login(cp).await, kube_login(worker).await);
+    let spec = ClusterSpec {
+        cluster_name: "fleet".into(),
+        kubernetes_version: "v1.30.4".into(),
+        pod_cidr: "10.244.0.0/16".into(),
+        service_cidr: "10.96.0.0/12".into(),
+        cni: Cni::Flannel,
+        cni_manifest: None,
+        container_runtime_endpoint: "unix:///run/containerd/containerd.sock".into(),
+        control_plane_endpoint: None,
+        image_repository: None,
+        package_source: PackageSource::Preinstalled,
+    };
+    let config = init_config(
+        &spec,
+        InitNode {
+            name: "cp-1",
+            address: &cp.ssh.ip,
+        },
+    )
+    .expect("config");
+    let path = "/etc/kubernetes/kubeadm.yaml";
+    let put = RemoteCommand::script(r#"printf '%s' "$1" > "$2""#)
+        .arg(&config)
+        .arg(path);
+    assert!(exec(&cp_session, put).await.success());
+    let init = RemoteCommand::new("kubeadm").args(["init", "--config", path]);
+    let first = exec(&cp_session, init.clone()).await;
+    assert!(first.success(), "{}", first.stderr);
+    let again = exec(&cp_session, init).await;
+    assert!(
+        !again.success() && again.stderr.contains("already exists"),
+        "init runs once per host"
+    );
+    // Each host has its own /etc/kubernetes.
+    let admin = RemoteCommand::new("test").args(["-f", "/etc/kubernetes/admin.conf"]);
+    assert!(exec(&cp_session, admin.clone()).await.success());
+    assert!(!exec(&worker_session, admin).await.success());
+
+    let printed = exec(
+        &cp_session,
+        RemoteCommand::new("kubeadm").args(["token", "create", "--print-join-command"]),
+    )
+    .await;
+    let ticket = JoinTicket::parse(&printed.stdout, None).expect("join command");
+    let mut forged = ticket.clone();
+    forged.token = "zzzzzz.zzzzzzzzzzzzzzzz".into();
+    let socket = "unix:///run/containerd/containerd.sock";
+    let refused = exec(
+        &worker_session,
+        RemoteCommand::new("kubeadm").args(forged.args("worker-1", socket, false)),
+    )
+    .await;
+    assert!(
+        !refused.success() && refused.stderr.contains("token"),
+        "{}",
+        refused.stderr
+    );
+    let joined = exec(
+        &worker_session,
+        RemoteCommand::new("kubeadm").args(ticket.args("worker-1", socket, false)),
+    )
+    .await;
+    assert!(joined.success(), "{}", joined.stderr);
+    assert_eq!(worker.joined().as_deref(), Some("worker-1"));
+    assert!(
+        nodes_ready(&fleet, "False").await,
+        "joined nodes are registered, not Ready without a network"
+    );
+
+    let apply = RemoteCommand::new("kubectl").args([
+        "--kubeconfig",
+        "/etc/kubernetes/admin.conf",
+        "apply",
+        "-f",
+        "/tmp/flannel.yaml",
+    ]);
+    assert!(exec(&cp_session, apply).await.success());
+    assert!(nodes_ready(&fleet, "True").await, "Ready once the network is applied");
+
+    assert!(
+        exec(&worker_session, RemoteCommand::new("kubeadm").args(["reset", "-f"]))
+            .await
+            .success()
+    );
+    let kubelet_conf = RemoteCommand::new("test").args(["-e", "/etc/kubernetes/kubelet.conf"]);
+    assert!(
+        !exec(&worker_session, kubelet_conf).await.success(),
+        "reset removes what join wrote"
+    );
+
+    // Every call, with its argv exactly as sent (hostile text arrives literally).
+    let literal = RemoteCommand::new("sysctl").arg("net.ipv4.ip_forward=1; id > /tmp/pwned");
+    assert!(exec(&cp_session, literal).await.success());
+    let cp_calls: Vec<Vec<String>> = cp.calls();
+    let words = |c: &[&str]| c.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(cp_calls[0], words(&["kubeadm", "init", "--config", path]));
+    assert_eq!(
+        cp_calls[2],
+        words(&["kubeadm", "token", "create", "--print-join-command"])
+    );
+    assert_eq!(
+        cp_calls.last().expect("call"),
+        &words(&["sysctl", "net.ipv4.ip_forward=1; id > /tmp/pwned"])
+    );
+    assert!(!std::path::Path::new("/tmp/pwned").exists());
+    let worker_calls = worker.calls_of("kubeadm");
+    assert_eq!(worker_calls.len(), 3, "{worker_calls:?}");
+    assert_eq!(worker_calls[1][1..], ticket.args("worker-1", socket, false)[..]);
+    let rendered = std::fs::read_to_string(cp.state.join("init-config.yaml")).expect("config");
+    assert_eq!(rendered, config, "kubeadm got the rendered config");
 }
