@@ -15,6 +15,8 @@ pub mod canary;
 pub mod check_machine;
 /// What a step works with: environment, log, cancellation.
 pub mod context;
+/// The create_cluster workflow: kubeadm on registered machines over SSH.
+pub mod create_cluster;
 /// When a backup schedule is due: cron expressions in a time zone.
 pub mod cron_schedule;
 /// The `Workflow` trait, step specs and plans.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::backup::BackupWorkflow;
 use crate::canary::Canary;
 use crate::check_machine::CheckMachine;
+use crate::create_cluster::CreateCluster;
 use crate::definition::{ErasedWorkflow, PlanEntry, Workflow};
 use crate::error::WorkflowError;
 use crate::import_cluster::ImportCluster;
@@ -20,6 +21,7 @@ pub fn all() -> Registry {
         .register(ImportCluster)
         .register(BackupWorkflow)
         .register(RestoreWorkflow)
+        .register(CreateCluster)
 }
 
 /// Workflows by kind.

@@ -14,7 +14,7 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// The workflow kind these views show.
-pub const CREATE_CLUSTER: &str = "create_cluster";
+pub const CREATE_CLUSTER: &str = <taichu_workflows::create_cluster::CreateCluster as taichu_workflows::Workflow>::KIND;
 
 #[derive(Debug, Object)]
 pub struct CreateTaskSummary {
@@ -35,14 +35,44 @@ pub struct CreateTaskList {
 pub struct CreateTaskDetail {
     pub id: String,
     pub cluster_name: Option<String>,
+    /// The cluster being created.
+    pub cluster_id: Option<String>,
     pub status: String,
     pub progress: i32,
+    /// The step running now, or where it stopped (`preflight`, `init`, `join-workers`, …).
+    pub current_step: Option<String>,
     /// Why it failed (admins and whoever started it).
     pub error: Option<String>,
     /// The run's log, one line per entry (admins and whoever started it).
     pub logs: String,
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl CreateTaskDetail {
+    /// The task `run`, as `visibility` lets the caller see it, with `logs`.
+    pub fn of(run: &workflow_runs::Model, visibility: RunVisibility, logs: String) -> Self {
+        Self {
+            logs,
+            id: run.id.clone(),
+            cluster_name: cluster_name(run),
+            cluster_id: run.subject.clone(),
+            status: run.status.clone(),
+            progress: run.progress,
+            current_step: current_step(run),
+            error: visibility.error(run),
+            created_at: run.created_at,
+            completed_at: run.finished_at,
+        }
+    }
+}
+
+/// The step running now (or where the run stopped).
+fn current_step(run: &workflow_runs::Model) -> Option<String> {
+    let plan = super::workflows::plan_of(run);
+    let index = usize::try_from(run.current_step).unwrap_or(0);
+    plan.get(index.min(plan.len().saturating_sub(1)))
+        .map(|s| s.name.clone())
 }
 
 fn cluster_name(run: &workflow_runs::Model) -> Option<String> {
@@ -88,15 +118,7 @@ impl CreateTasksApi {
     ) -> ApiResult<CreateTaskDetail> {
         let run = load_of_kind(&state, &task_id, CREATE_CLUSTER, "create task").await?;
         let visibility = RunVisibility::for_caller(&auth.0, &run);
-        Ok(ok(CreateTaskDetail {
-            logs: log_text(&state, &run, visibility).await?,
-            id: run.id.clone(),
-            cluster_name: cluster_name(&run),
-            status: run.status.clone(),
-            progress: run.progress,
-            error: visibility.error(&run),
-            created_at: run.created_at,
-            completed_at: run.finished_at,
-        }))
+        let logs = log_text(&state, &run, visibility).await?;
+        Ok(ok(CreateTaskDetail::of(&run, visibility, logs)))
     }
 }

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod auth;
 /// etcd settings, backups and restores.
 pub mod backups;
+/// `POST /clusters/create`: clusters made with kubeadm on registered machines.
+pub mod cluster_create;
 /// The cluster registry and topology.
 pub mod clusters;
 /// Cluster creation tasks: views of `create_cluster` runs.
@@ -63,6 +65,7 @@ pub type Apis = (
     backups::BackupsApi,
     backups::restore::RestoreApi,
     backups::schedules::SchedulesApi,
+    cluster_create::ClusterCreateApi,
 );
 
 pub fn apis() -> Apis {
@@ -80,5 +83,6 @@ pub fn apis() -> Apis {
         backups::BackupsApi,
         backups::restore::RestoreApi,
         backups::schedules::SchedulesApi,
+        cluster_create::ClusterCreateApi,
     )
 }

@@ -47,6 +47,8 @@ pub struct NewCluster {
     pub allow_insecure: bool,
     pub kubeconfig_enc: Option<String>,
     pub api_server: Option<String>,
+    /// Where it starts; `pending` when not said (`creating` for clusters Taichu makes).
+    pub status: Option<ClusterStatus>,
 }
 
 pub async fn create(db: &impl ConnectionTrait, new: NewCluster) -> Result<Model> {
@@ -59,7 +61,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewCluster) -> Result<Model>
         region: Set(new.region),
         version: Set(new.version),
         node_count: Set(new.node_count),
-        status: Set(ClusterStatus::Pending.as_str().to_owned()),
+        status: Set(new.status.unwrap_or(ClusterStatus::Pending).as_str().to_owned()),
         status_message: Set(None),
         api_server: Set(new.api_server),
         kubeconfig_enc: Set(new.kubeconfig_enc),
@@ -148,6 +150,18 @@ pub async fn record_import(
         .col_expr(Column::StatusMessage, Expr::value("imported"))
         .col_expr(Column::LastSeenAt, Expr::value(now))
         .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Stores a kubeconfig (sealed for this row) and the API server it reaches.
+pub async fn store_kubeconfig(db: &impl ConnectionTrait, id: &str, sealed: &str, api_server: &str) -> Result<()> {
+    Entity::update_many()
+        .col_expr(Column::KubeconfigEnc, Expr::value(sealed))
+        .col_expr(Column::ApiServer, Expr::value(api_server))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;

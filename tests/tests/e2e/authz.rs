@@ -74,6 +74,7 @@ fn matrix() -> BTreeMap<&'static str, (Access, Value)> {
         ("GET /clusters/{id}", (Signed, none.clone())),
         ("DELETE /clusters/{id}", (Owner, none.clone())),
         ("POST /clusters/import", (Writer, json!({}))),
+        ("POST /clusters/create", (Writer, json!({}))),
         ("GET /clusters/imports", (Signed, none.clone())),
         ("GET /imports/{import_id}/status", (Signed, none.clone())),
         ("GET /clusters/{id}/nodes", (Signed, none.clone())),

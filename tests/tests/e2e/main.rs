@@ -15,6 +15,8 @@ mod authz;
 mod backups;
 /// The cluster registry.
 mod clusters;
+/// Clusters created with kubeadm on registered machines.
+mod create;
 /// The workflow engine with workflows defined in the tests.
 mod engine;
 /// The envelope, health, request ids, shutdown.

@@ -5,8 +5,9 @@
 
 use std::collections::BTreeSet;
 
-/// Prints `key=value` facts; the ports to look at are its arguments. Only
-/// /proc, /sys and /etc are read (no `ss` or `modinfo` needed on the host).
+/// Prints `key=value` facts. Only /proc, /sys and /etc are read (no `ss`
+/// needed on the host); a module counts when loaded or when `modprobe -n`
+/// (a dry run) finds it.
 pub const PREFLIGHT: &str = r#"
 os=unknown; version=
 if [ -r /etc/os-release ]; then . /etc/os-release; os=${ID:-unknown}; version=${VERSION_ID:-}; fi
@@ -20,7 +21,7 @@ for file in /proc/net/tcp /proc/net/tcp6; do
   [ -r "$file" ] && awk 'NR > 1 && $4 == "0A" { n = split($2, a, ":"); print "listening=" a[n] }' "$file"
 done
 for module in br_netfilter overlay; do
-  if [ -d "/sys/module/$module" ] || find "/lib/modules/$(uname -r)" -name "$module.ko*" 2>/dev/null | grep -q .; then
+  if [ -d "/sys/module/$module" ] || modprobe -n "$module" >/dev/null 2>&1; then
     echo "module=$module"
   fi
 done

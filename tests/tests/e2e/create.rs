@@ -1,0 +1,157 @@
+//! Clusters created with kubeadm on registered machines: real sshd hosts
+//! with kubeadm stand-ins (`taichu_tests::kubehost`), through the real program.
+
+use serde_json::{Value, json};
+use taichu_tests::kubehost::{KubeFleet, TOKEN};
+use taichu_tests::sshd::TEST_PASSWORD;
+use taichu_tests::{TestApp, machine_body, spawn_app};
+
+/// Registers each host as a machine (`role` per host) and waits until it is ready.
+async fn machines(app: &TestApp, token: &str, fleet: &KubeFleet, roles: &[(&str, &str)]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (host, (name, role)) in fleet.hosts.iter().zip(roles) {
+        let mut body = machine_body(name, &host.ssh, json!({"password": TEST_PASSWORD}));
+        body["role"] = json!(role);
+        let created = app.post("/machines", token, body).await.data().clone();
+        let id = created["id"].as_str().expect("id").to_owned();
+        app.wait_machine(token, &id, "ready").await;
+        ids.push(id);
+    }
+    ids
+}
+
+fn words(c: &[&str]) -> Vec<String> {
+    c.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_control_plane_and_two_workers_become_a_healthy_registered_cluster() {
+    let Some(fleet) = KubeFleet::start(3, "v1.30.4").await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let roles = [
+        ("cp-1", "control-plane"),
+        ("worker-1", "worker"),
+        ("worker-2", "worker"),
+    ];
+    let ids = machines(&app, &owner, &fleet, &roles).await;
+    let body = json!({"cluster_name": "made", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
+    let task = app.post("/clusters/create", &owner, body).await.data().clone();
+    let task_id = task["id"].as_str().expect("task").to_owned();
+    let cluster_id = task["cluster_id"].as_str().expect("cluster").to_owned();
+    let run = app.wait_finished(&owner, &task_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+
+    let detail = app
+        .get(&format!("/create-tasks/{task_id}"), &owner)
+        .await
+        .data()
+        .clone();
+    assert_eq!(detail["progress"], 100);
+    assert_eq!(detail["cluster_name"], "made");
+    assert_eq!(detail["current_step"], "register");
+    let logs = detail["logs"].as_str().expect("logs");
+    assert!(!logs.contains(TOKEN), "the join token is never logged");
+    let cluster: Value = app.get(&format!("/clusters/{cluster_id}"), &owner).await.data().clone();
+    assert_eq!(cluster["status"], "healthy", "{cluster}");
+    assert_eq!(cluster["node_count"], 3, "{cluster}");
+    let nodes = app.get(&format!("/clusters/{cluster_id}/nodes"), &owner).await;
+    assert_eq!(
+        nodes.data()["nodes"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        nodes.body
+    );
+    let etcd = app
+        .get(&format!("/clusters/{cluster_id}/etcd"), &owner)
+        .await
+        .data()
+        .clone();
+    let cp_ip = &fleet.hosts[0].ssh.ip;
+    assert_eq!(etcd["etcd_endpoints"], format!("https://{cp_ip}:2379"));
+    assert_eq!(etcd["etcd_deployment_type"], "kubeadm");
+    assert_eq!(etcd["etcd_ca_cert"], "/etc/kubernetes/pki/etcd/ca.crt");
+    for id in &ids {
+        let m = app.get(&format!("/machines/{id}"), &owner).await.data().clone();
+        assert_eq!(m["cluster_id"], cluster_id.as_str(), "{m}");
+    }
+
+    // Exactly what ran where.
+    let (cp, w1) = (&fleet.hosts[0], &fleet.hosts[1]);
+    let config = "/etc/kubernetes/taichu-kubeadm.yaml";
+    assert_eq!(
+        cp.calls_of("kubeadm"),
+        vec![
+            words(&["kubeadm", "version", "-o", "short"]),
+            words(&["kubeadm", "init", "--config", config]),
+            words(&["kubeadm", "token", "create", "--print-join-command"]),
+        ]
+    );
+    let joins = w1.calls_of("kubeadm");
+    assert_eq!(joins.len(), 2, "{joins:?}");
+    assert_eq!(joins[1][..2], words(&["kubeadm", "join"])[..]);
+    assert!(joins[1].contains(&"worker-1".to_owned()), "{joins:?}");
+    assert!(cp.calls_of("kubectl").iter().any(|c| c.contains(&"apply".to_owned())));
+    for host in &fleet.hosts {
+        // Preflight may dry-run a module that is not loaded yet (`modprobe -n`); prepare loads both.
+        let modprobes = host.calls_of("modprobe");
+        let loads: Vec<_> = modprobes.iter().filter(|c| c[1] != "-n").cloned().collect();
+        assert_eq!(
+            loads,
+            vec![words(&["modprobe", "overlay"]), words(&["modprobe", "br_netfilter"])]
+        );
+    }
+    let rendered: Vec<Value> = serde_yaml::Deserializer::from_str(
+        &std::fs::read_to_string(cp.state.join("init-config.yaml")).expect("config"),
+    )
+    .map(|d| serde::Deserialize::deserialize(d).expect("yaml"))
+    .collect();
+    assert_eq!(rendered[0]["nodeRegistration"]["name"], "cp-1");
+    assert_eq!(rendered[0]["localAPIEndpoint"]["advertiseAddress"], cp_ip.as_str());
+    assert_eq!(rendered[1]["kubernetesVersion"], "v1.30.4");
+    assert_eq!(rendered[1]["networking"]["podSubnet"], "10.244.0.0/16");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_request_is_checked_before_anything_is_written() {
+    let Some(fleet) = KubeFleet::start(2, "v1.30.4").await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (_, other) = app.user("other").await;
+    let ids = machines(
+        &app,
+        &owner,
+        &fleet,
+        &[("cp-1", "control-plane"), ("worker-1", "worker")],
+    )
+    .await;
+    let base = json!({"cluster_name": "checked", "machine_ids": ids, "kubernetes_version": "v1.30.4"});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    for (body, field) in [
+        (with("cluster_name", json!("Bad Name; id")), "cluster_name"),
+        (with("kubernetes_version", json!("1.30")), "kubernetes_version"),
+        (with("pod_cidr", json!("10.96.0.0/16")), "service_cidr"),
+        (with("cni", json!("weave")), "cni"),
+        (with("machine_ids", json!([ids[1]])), "machine_ids"),
+        (with("machine_ids", json!(["no-such-machine"])), "machine_ids[0]"),
+        (with("package_source", json!("apt")), "apt_repository"),
+    ] {
+        let message = app.post("/clusters/create", &owner, body.clone()).await.error(400);
+        assert!(message.starts_with(field), "{body}: {message}");
+    }
+    app.post("/clusters/create", &other, base.clone()).await.error(403);
+    let clusters = app.get("/clusters", &owner).await;
+    assert_eq!(clusters.data()["total"], 0, "nothing was written: {}", clusters.body);
+    assert!(
+        fleet.hosts.iter().all(|h| h.calls_of("kubeadm").is_empty()),
+        "no host was touched"
+    );
+}
