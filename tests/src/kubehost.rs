@@ -64,6 +64,7 @@ join)
   [ "$token" = "$(cat "$CLUSTER/token")" ] || { echo "error: the bootstrap token is not valid" >&2; exit 1; }
   [ "$hash" = "$(cat "$CLUSTER/ca-hash")" ] || { echo "error: the cluster CA does not match the hash" >&2; exit 1; }
   if [ -e "$STATE/fail-join" ]; then echo "error: the kubelet did not start (a fault the test set)" >&2; exit 1; fi
+  if [ -e "$STATE/slow-join" ]; then sleep "$(cat "$STATE/slow-join")"; fi
   mkdir -p /etc/kubernetes/pki
   cp "$CLUSTER/ca.crt" /etc/kubernetes/pki/ca.crt
   echo "kubelet" > /etc/kubernetes/kubelet.conf
@@ -142,6 +143,16 @@ impl KubeHost {
         let marker = self.state.join("fail-join");
         if fail {
             std::fs::write(&marker, "fault").expect("fault");
+        } else {
+            let _ = std::fs::remove_file(marker);
+        }
+    }
+
+    /// Makes `kubeadm join` on this host take `seconds` (0: as fast as it can).
+    pub fn slow_join(&self, seconds: u32) {
+        let marker = self.state.join("slow-join");
+        if seconds > 0 {
+            std::fs::write(&marker, seconds.to_string()).expect("slow");
         } else {
             let _ = std::fs::remove_file(marker);
         }

@@ -155,3 +155,111 @@ async fn a_create_request_is_checked_before_anything_is_written() {
         "no host was touched"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overlapping_create_requests_never_put_a_machine_in_two_clusters() {
+    let Some(fleet) = KubeFleet::start(4, "v1.30.4").await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let roles = [
+        ("cp-a", "control-plane"),
+        ("cp-b", "control-plane"),
+        ("w-1", "worker"),
+        ("w-2", "worker"),
+    ];
+    let ids = machines(&app, &owner, &fleet, &roles).await;
+    // Ten requests, each a control plane and two workers out of four machines: they all overlap.
+    let requests = (0..10).map(|i| {
+        let cp = &ids[i % 2];
+        let workers = [&ids[2], &ids[3]];
+        let body = json!({"cluster_name": format!("race-{i}"), "machine_ids": [cp, workers[0], workers[1]],
+                          "kubernetes_version": "v1.30.4", "cni": "flannel"});
+        let app = &app;
+        let owner = &owner;
+        async move { app.post("/clusters/create", owner, body).await }
+    });
+    let replies = futures::future::join_all(requests).await;
+    let won: Vec<&Value> = replies.iter().filter(|r| r.status == 200).map(|r| r.data()).collect();
+    let lost: Vec<String> = replies
+        .iter()
+        .filter(|r| r.status != 200)
+        .map(|r| r.error(409))
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one wins: {lost:?}");
+    assert!(lost.iter().all(|m| m.contains("busy")), "{lost:?}");
+    let run = app.wait_finished(&owner, won[0]["id"].as_str().expect("task")).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let mut in_clusters = 0;
+    for id in &ids {
+        let m = app.get(&format!("/machines/{id}"), &owner).await.data().clone();
+        in_clusters += usize::from(m["cluster_id"].is_string());
+    }
+    assert_eq!(in_clusters, 3, "one cluster's three machines");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_during_a_join_resumes_without_running_anything_twice() {
+    let Some(fleet) = KubeFleet::start(3, "v1.30.4").await else {
+        return;
+    };
+    let Some(redis) = taichu_tests::redis::RedisServer::start() else {
+        return;
+    };
+    let queue = redis.url();
+    let fast = [
+        ("QUEUE_URL", queue.as_str()),
+        ("TAICHU_LEASE_SECS", "3"),
+        ("TAICHU_REAPER_SECS", "1"),
+    ];
+    let app = taichu_tests::app::spawn("api", &fast);
+    let admin = app.admin_token().await;
+    let mut first = app.spawn_worker("first", &fast);
+    let roles = [
+        ("cp-1", "control-plane"),
+        ("worker-1", "worker"),
+        ("worker-2", "worker"),
+    ];
+    let ids = machines(&app, &admin, &fleet, &roles).await;
+    fleet.hosts[2].slow_join(4);
+    let body = json!({"cluster_name": "crashy", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
+    let task = app.post("/clusters/create", &admin, body).await.data().clone();
+    let task_id = task["id"].as_str().expect("task").to_owned();
+    // Worker 2's join is under way: the worker driving the run dies.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while fleet.hosts[2].calls_of("kubeadm").iter().all(|c| c[1] != "join") {
+        assert!(std::time::Instant::now() < deadline, "the join never started");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    first.kill_hard();
+    fleet.hosts[2].slow_join(0);
+    let _second = app.spawn_worker("second", &fast);
+    let run = app.wait_finished(&admin, &task_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let inits = fleet.hosts[0]
+        .calls_of("kubeadm")
+        .into_iter()
+        .filter(|c| c[1] == "init")
+        .count();
+    assert_eq!(inits, 1, "kubeadm init ran once");
+    let w1_joins = fleet.hosts[1]
+        .calls_of("kubeadm")
+        .into_iter()
+        .filter(|c| c[1] == "join")
+        .count();
+    assert_eq!(
+        w1_joins, 1,
+        "worker 1 joined once: its join was done and is skipped on the re-run"
+    );
+    assert_eq!(fleet.hosts[2].joined().as_deref(), Some("worker-2"));
+    let cluster = app
+        .get(
+            &format!("/clusters/{}", task["cluster_id"].as_str().expect("cluster")),
+            &admin,
+        )
+        .await
+        .data()
+        .clone();
+    assert_eq!(cluster["node_count"], 3, "{cluster}");
+}
