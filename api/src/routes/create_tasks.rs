@@ -8,9 +8,13 @@ use taichu_storage::entities::workflow_runs;
 
 use super::ApiTags;
 use super::run_views::{RunVisibility, input_of, load_of_kind, log_text, page_of_kind, views};
-use crate::auth::BearerAuth;
+use taichu_storage::db;
+use taichu_workflows::create_cluster::CreateClusterInput;
+use taichu_workflows::{Lock, WorkflowError};
+
+use crate::auth::{BearerAuth, WriterAuth};
 use crate::envelope::ok;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The workflow kind these views show.
@@ -120,5 +124,44 @@ impl CreateTasksApi {
         let visibility = RunVisibility::for_caller(&auth.0, &run);
         let logs = log_text(&state, &run, visibility).await?;
         Ok(ok(CreateTaskDetail::of(&run, visibility, logs)))
+    }
+
+    /// Resume a failed task at the step it failed in (the same run: steps
+    /// already done are not run again), after the cause was fixed on the
+    /// host. Whoever started it or an admin; 409 when it has not failed or
+    /// its cluster or machines are taken meanwhile.
+    #[oai(path = "/create-tasks/:task_id/retry", method = "post")]
+    async fn retry(
+        &self,
+        state: Data<&AppState>,
+        auth: WriterAuth,
+        task_id: Path<String>,
+    ) -> ApiResult<CreateTaskDetail> {
+        let run = load_of_kind(&state, &task_id, CREATE_CLUSTER, "create task").await?;
+        if !auth.0.can_manage(run.created_by_id.as_deref()) {
+            return Err(ApiError::forbidden(
+                "only an admin or whoever started the task may retry it",
+            ));
+        }
+        let input: CreateClusterInput =
+            input_of(&run).ok_or_else(|| ApiError::internal("a create task's input does not parse"))?;
+        let mut locks = vec![Lock::Cluster(input.cluster_id.clone())];
+        locks.extend(
+            std::iter::once(&input.control_plane)
+                .chain(&input.workers)
+                .map(|m| Lock::Machine(m.clone())),
+        );
+        let txn = db::begin_write(&state.db).await?;
+        let started = state
+            .engine
+            .retry_in(&txn, &run.id, &locks)
+            .await
+            .map_err(|e| match e {
+                WorkflowError::InvalidInput(reason) => ApiError::conflict(reason),
+                other => other.into(),
+            })?;
+        txn.commit().await?;
+        let run = state.engine.enqueue(started).await;
+        Ok(ok(CreateTaskDetail::of(&run, RunVisibility::Full, String::new())))
     }
 }

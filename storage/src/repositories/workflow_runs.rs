@@ -233,6 +233,22 @@ pub async fn update_leased(db: &impl ConnectionTrait, id: &str, owner: &str, cha
     Ok(res.rows_affected == 1)
 }
 
+/// Opens a failed run again at the step it failed in, with that step's
+/// attempts counted afresh; false unless it was failed.
+pub async fn reopen(db: &impl ConnectionTrait, id: &str) -> Result<bool> {
+    let reopened = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(RunStatus::Pending.as_str()))
+        .col_expr(Column::StepAttempt, Expr::value(0))
+        .col_expr(Column::Error, Expr::value(Option::<String>::None))
+        .col_expr(Column::FinishedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(RunStatus::Failed.as_str()))
+        .exec(db)
+        .await?;
+    Ok(reopened.rows_affected == 1)
+}
+
 /// Lets go of `owner`'s lease, if it still holds one.
 pub async fn release_lease(db: &impl ConnectionTrait, id: &str, owner: &str) -> Result<()> {
     Entity::update_many()

@@ -263,3 +263,78 @@ async fn a_worker_killed_during_a_join_resumes_without_running_anything_twice() 
         .clone();
     assert_eq!(cluster["node_count"], 3, "{cluster}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_join_names_the_host_and_a_retry_resumes_there() {
+    let Some(fleet) = KubeFleet::start(3, "v1.30.4").await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let (_, other) = app.user("other").await;
+    let roles = [
+        ("cp-1", "control-plane"),
+        ("worker-1", "worker"),
+        ("worker-2", "worker"),
+    ];
+    let ids = machines(&app, &owner, &fleet, &roles).await;
+    fleet.hosts[2].fail_join(true);
+    let body =
+        json!({"cluster_name": "retried", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
+    let task = app.post("/clusters/create", &owner, body).await.data().clone();
+    let task_id = task["id"].as_str().expect("task").to_owned();
+    let run = app.wait_finished(&owner, &task_id).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    let detail = app
+        .get(&format!("/create-tasks/{task_id}"), &owner)
+        .await
+        .data()
+        .clone();
+    assert_eq!(detail["current_step"], "join-workers", "{detail}");
+    let error = detail["error"].as_str().expect("error");
+    assert!(
+        error.contains("worker-2") && error.contains("kubeadm join") && error.contains("kubelet did not start"),
+        "{error}"
+    );
+    assert!(!error.contains(TOKEN), "{error}");
+    // The machines are free again while the task is failed; nothing else was left half-done.
+    app.post(&format!("/create-tasks/{task_id}/retry"), &other, json!({}))
+        .await
+        .error(403);
+
+    fleet.hosts[2].fail_join(false);
+    let retried = app
+        .post(&format!("/create-tasks/{task_id}/retry"), &owner, json!({}))
+        .await
+        .data()
+        .clone();
+    assert_eq!(retried["id"], task_id.as_str(), "the same task");
+    let run = app.wait_finished(&owner, &task_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let count = |host: usize, sub: &str| {
+        fleet.hosts[host]
+            .calls_of("kubeadm")
+            .into_iter()
+            .filter(|c| c[1] == sub)
+            .count()
+    };
+    assert_eq!(count(0, "init"), 1, "init did not run again");
+    assert_eq!(count(1, "join"), 1, "worker 1 joined once");
+    assert_eq!(
+        count(2, "join"),
+        4,
+        "worker 2: three failed attempts of the step, then the one after the fix"
+    );
+    app.post(&format!("/create-tasks/{task_id}/retry"), &owner, json!({}))
+        .await
+        .error(409);
+    let cluster = app
+        .get(
+            &format!("/clusters/{}", task["cluster_id"].as_str().expect("cluster")),
+            &owner,
+        )
+        .await
+        .data()
+        .clone();
+    assert_eq!(cluster["status"], "healthy", "{cluster}");
+}

@@ -196,6 +196,30 @@ impl Engine {
         Ok(Started { run })
     }
 
+    /// Resumes the failed run `run_id` at the step it failed in (the same run,
+    /// its completed steps not run again), taking its `locks` again, in the
+    /// caller's transaction. A run that is not failed is
+    /// [`WorkflowError::InvalidInput`]; a held lock is [`WorkflowError::Busy`].
+    pub async fn retry_in(&self, txn: &impl ConnectionTrait, run_id: &str, locks: &[Lock]) -> Result<Started> {
+        if !runs::reopen(txn, run_id).await? {
+            return Err(WorkflowError::InvalidInput(format!(
+                "run {run_id} has not failed; only a failed run is retried"
+            )));
+        }
+        let run = runs::find(txn, run_id)
+            .await?
+            .ok_or_else(|| WorkflowError::Corrupt(format!("run {run_id} vanished")))?;
+        let keys: Vec<String> = locks.iter().map(Lock::key).collect();
+        if let Err(holder) = operation_locks::acquire(txn, &keys, &run.id, &run.kind).await? {
+            return Err(WorkflowError::Busy {
+                subject: holder.subject,
+                kind: holder.kind,
+                run_id: holder.run_id,
+            });
+        }
+        Ok(Started { run })
+    }
+
     /// Holds `locks` for the rest of the caller's transaction `txn`, for work
     /// done in that transaction itself (deleting a cluster): it waits for, or
     /// is refused by, any run holding them, and no run can start meanwhile.
