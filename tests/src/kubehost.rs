@@ -8,8 +8,8 @@
 //! fleet's test API server); `kubeadm token create --print-join-command`
 //! prints the fleet's join command; `kubeadm join` checks the token and CA
 //! hash it is given; `kubeadm reset -f` removes what init and join wrote.
-//! Each host has its own `/etc/kubernetes` and `/var/lib/kubelet` (bound in
-//! sshd's own mount namespace). What is simulated: the kubelet and control
+//! Each host has its own `/etc/kubernetes`, `/var/lib/kubelet` and
+//! `/etc/cni/net.d` (bound in sshd's own mount namespace). What is simulated: the kubelet and control
 //! plane. A poller registers each host that joined as a Node of the test API
 //! server, Ready once a network manifest was applied with `kubectl apply`.
 
@@ -82,7 +82,7 @@ const KUBECTL: &str = r#"#!/bin/sh
 . @LIB@
 log "$@"
 case " $* " in
-*" apply "*) echo applied > "$STATE/cni-applied"; echo "configured" ;;
+*" apply "*) echo applied > "$STATE/cni-applied"; echo '{"cniVersion": "0.3.1"}' > /etc/cni/net.d/10-test.conflist; echo "configured" ;;
 *" version"*) echo "Client Version: @VERSION@" ;;
 esac
 "#;
@@ -213,7 +213,8 @@ impl KubeFleet {
             let home = dir.path().join(format!("host{i}"));
             let (bin, state) = (home.join("bin"), home.join("state"));
             let (etc, kubelet) = (home.join("etc-kubernetes"), home.join("var-lib-kubelet"));
-            for d in [&bin, &state, &etc, &kubelet] {
+            let cni = home.join("etc-cni-net.d");
+            for d in [&bin, &state, &etc, &kubelet, &cni] {
                 std::fs::create_dir_all(d).expect("dir");
             }
             let lib = home.join("lib.sh");
@@ -245,6 +246,7 @@ impl KubeFleet {
             let mounts = [
                 (etc.display().to_string(), "/etc/kubernetes".to_owned()),
                 (kubelet.display().to_string(), "/var/lib/kubelet".to_owned()),
+                (cni.display().to_string(), "/etc/cni/net.d".to_owned()),
             ];
             let ssh = SshHost::start_in_netns_with_mounts(&bin.display().to_string(), &mounts)?;
             hosts.push(KubeHost { ssh, state });

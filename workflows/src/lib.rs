@@ -51,6 +51,8 @@ pub mod resources;
 pub mod restore;
 /// The SSH adapter.
 pub mod ssh;
+/// The teardown_cluster workflow: kubeadm reset on a created cluster's machines.
+pub mod teardown_cluster;
 /// Upstream text made fit for messages.
 pub mod upstream;
 

@@ -12,6 +12,7 @@ use crate::definition::{ErasedWorkflow, PlanEntry, Workflow};
 use crate::error::WorkflowError;
 use crate::import_cluster::ImportCluster;
 use crate::restore::RestoreWorkflow;
+use crate::teardown_cluster::TeardownCluster;
 
 /// Every workflow of this build.
 pub fn all() -> Registry {
@@ -22,6 +23,7 @@ pub fn all() -> Registry {
         .register(BackupWorkflow)
         .register(RestoreWorkflow)
         .register(CreateCluster)
+        .register(TeardownCluster)
 }
 
 /// Workflows by kind.

@@ -23,6 +23,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::payload::JsonBody;
 use crate::state::AppState;
 
+/// The `provider` of clusters Taichu created (and so may tear down).
+pub const CREATED_PROVIDER: &str = "kubeadm";
+
 /// A cluster to create from registered machines.
 #[derive(Debug, Object, serde::Deserialize)]
 pub struct CreateFromMachinesRequest {
@@ -196,7 +199,7 @@ impl ClusterCreateApi {
             NewCluster {
                 id: id.clone(),
                 name: input.cluster_name.clone(),
-                provider: Some("kubeadm".into()),
+                provider: Some(CREATED_PROVIDER.into()),
                 version: Some(input.spec.kubernetes_version.clone()),
                 created_by: Some(auth.0.username.clone()),
                 owner_id: Some(auth.0.id.clone()),

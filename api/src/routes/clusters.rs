@@ -6,8 +6,12 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 use taichu_storage::entities::clusters::Model;
 use taichu_storage::repositories::clusters::{self, ClusterFilter, ClusterStatus, NewCluster};
+use taichu_storage::repositories::machines;
 use taichu_storage::{PageRequest, db, new_id};
 use taichu_workflows::Lock;
+use taichu_workflows::teardown_cluster::{TeardownCluster, TeardownInput};
+
+use super::cluster_create::CREATED_PROVIDER;
 
 use super::ApiTags;
 use crate::auth::{AuthUser, BearerAuth, WriterAuth};
@@ -232,12 +236,23 @@ impl ClustersApi {
         Ok(ok(load_cluster(&state, &id).await?.into()))
     }
 
-    /// Remove a cluster's records (its owner or an admin). The cluster itself
-    /// is not touched. Refused while an operation runs on it.
+    /// Remove a cluster's records (its owner or an admin); the cluster itself
+    /// is not touched. With `teardown=true`, on a cluster Taichu created, a
+    /// `teardown_cluster` run first resets every machine with `kubeadm reset`
+    /// and the records go when it completes. Refused while an operation runs on it.
     #[oai(path = "/clusters/:id", method = "delete")]
-    async fn delete(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<MessageData> {
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        auth: WriterAuth,
+        id: Path<String>,
+        teardown: Query<Option<bool>>,
+    ) -> ApiResult<MessageData> {
         let cluster = load_cluster(&state, &id).await?;
         auth.0.require_owner(cluster.owner_id.as_deref(), "cluster")?;
+        if teardown.0 == Some(true) {
+            return teardown_cluster(&state, &auth.0, &cluster).await;
+        }
         // Not while an operation (an import, a backup, a restore) holds it.
         let txn = db::begin_write(&state.db).await?;
         let held = state
@@ -249,4 +264,33 @@ impl ClustersApi {
         txn.commit().await?;
         Ok(ok(MessageData::new("cluster records deleted")))
     }
+}
+
+/// Starts a `teardown_cluster` run on a cluster Taichu created, holding it and its machines.
+async fn teardown_cluster(state: &AppState, caller: &AuthUser, cluster: &Model) -> ApiResult<MessageData> {
+    if cluster.provider.as_deref() != Some(CREATED_PROVIDER) {
+        return Err(ApiError::conflict(format!(
+            "cluster {} was not created by Taichu; without teardown=true its records are removed and the cluster is left running",
+            cluster.id
+        )));
+    }
+    let machines = machines::of_cluster(&state.db, &cluster.id).await?;
+    let mut locks = vec![Lock::Cluster(cluster.id.clone())];
+    locks.extend(machines.iter().map(|m| Lock::Machine(m.id.clone())));
+    let input = TeardownInput {
+        cluster_id: cluster.id.clone(),
+        cluster_name: cluster.name.clone(),
+    };
+    let txn = db::begin_write(&state.db).await?;
+    let started = state
+        .engine
+        .start_in::<TeardownCluster>(&txn, Some(cluster.id.clone()), &input, Some(&caller.starter()), &locks)
+        .await?;
+    txn.commit().await?;
+    let run = state.engine.enqueue(started).await;
+    Ok(ok(MessageData::new(format!(
+        "teardown of {} machines started (workflow {}); the records go when it completes",
+        machines.len(),
+        run.id
+    ))))
 }

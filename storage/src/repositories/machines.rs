@@ -245,6 +245,15 @@ pub async fn assign_to_cluster(db: &impl ConnectionTrait, ids: &[String], cluste
     Ok(res.rows_affected)
 }
 
+/// The machines a cluster runs on.
+pub async fn of_cluster(db: &impl ConnectionTrait, cluster_id: &str) -> Result<Vec<Model>> {
+    Ok(Entity::find()
+        .filter(Column::ClusterId.eq(cluster_id))
+        .order_by_asc(Column::Name)
+        .all(db)
+        .await?)
+}
+
 pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<bool> {
     Ok(Entity::delete_by_id(id.to_owned()).exec(db).await?.rows_affected > 0)
 }

@@ -338,3 +338,52 @@ async fn a_failed_join_names_the_host_and_a_retry_resumes_there() {
         .clone();
     assert_eq!(cluster["status"], "healthy", "{cluster}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn teardown_resets_every_machine_and_frees_them() {
+    let Some(fleet) = KubeFleet::start(2, "v1.30.4").await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let ids = machines(
+        &app,
+        &owner,
+        &fleet,
+        &[("cp-1", "control-plane"), ("worker-1", "worker")],
+    )
+    .await;
+    let body = json!({"cluster_name": "brief", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
+    let task = app.post("/clusters/create", &owner, body).await.data().clone();
+    let run = app.wait_finished(&owner, task["id"].as_str().expect("task")).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let cluster = task["cluster_id"].as_str().expect("cluster").to_owned();
+    let started = app.delete(&format!("/clusters/{cluster}?teardown=true"), &owner).await;
+    let message = started.data()["message"].as_str().expect("message").to_owned();
+    let run_id = message
+        .split("workflow ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .expect("run id")
+        .to_owned();
+    let run = app.wait_finished(&owner, &run_id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    app.get(&format!("/clusters/{cluster}"), &owner).await.error(404);
+    for (host, id) in fleet.hosts.iter().zip(&ids) {
+        let resets = host.calls_of("kubeadm").into_iter().filter(|c| c[1] == "reset").count();
+        assert_eq!(resets, 1, "kubeadm reset on every machine");
+        assert_eq!(host.joined(), None);
+        let m = app.get(&format!("/machines/{id}"), &owner).await.data().clone();
+        assert_eq!(m["cluster_id"], Value::Null, "{m}");
+        assert_eq!(m["status"], "ready", "{m}");
+    }
+    // An imported cluster is never torn down.
+    let server = taichu_tests::apiserver::TestApiServer::start("t").await;
+    let imported = app.import_cluster(&owner, "imported", &server.kubeconfig("t")).await;
+    let id = imported["cluster_id"].as_str().expect("cluster");
+    let refused = app
+        .delete(&format!("/clusters/{id}?teardown=true"), &owner)
+        .await
+        .error(409);
+    assert!(refused.contains("not created by Taichu"), "{refused}");
+}
