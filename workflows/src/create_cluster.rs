@@ -131,10 +131,10 @@ impl Workflow for CreateCluster {
         state: &mut CreateClusterState,
     ) -> Result<(), StepError> {
         match step {
-            Step::Preflight => preflight(ctx, input).await,
-            Step::Prepare => prepare(ctx, input).await,
+            Step::Preflight => check_hosts(ctx, &input.all().collect::<Vec<_>>(), &input.control_plane).await,
+            Step::Prepare => prepare_hosts(ctx, &input.spec, &input.all().collect::<Vec<_>>()).await,
             Step::Init => init(ctx, input).await,
-            Step::JoinWorkers => join_workers(ctx, input).await,
+            Step::JoinWorkers => join_hosts(ctx, &input.spec, &input.control_plane, &input.workers).await,
             Step::Network => network(ctx, input).await,
             Step::FetchKubeconfig => fetch_kubeconfig(ctx, input).await,
             Step::WaitReady => wait_ready(ctx, input, state).await,
@@ -207,15 +207,16 @@ async fn exists(session: &SshSession, path: &str) -> Result<bool, StepError> {
     Ok(session.exec(&test, COMMAND_TIMEOUT, &Discard).await?.success())
 }
 
-async fn preflight(ctx: &StepContext, input: &CreateClusterInput) -> Result<(), StepError> {
+/// Preflight on `hosts`; `control_plane` needs the control plane's ports free.
+pub(crate) async fn check_hosts(ctx: &StepContext, hosts: &[&String], control_plane: &str) -> Result<(), StepError> {
     let mut problems = Vec::new();
-    for id in input.all() {
+    for id in hosts.iter().copied() {
         let m = machine(ctx, id).await?;
         let session = connect(ctx, &m).await?;
         let out = run(ctx, &session, &m, &RemoteCommand::script(PREFLIGHT)).await;
         session.close().await;
         let facts = HostFacts::parse(&out?).map_err(|e| StepError::permanent(format!("{}: {e}", label(&m))))?;
-        let ports = if *id == input.control_plane {
+        let ports = if *id == control_plane {
             CONTROL_PLANE_PORTS
         } else {
             WORKER_PORTS
@@ -243,15 +244,15 @@ async fn preflight(ctx: &StepContext, input: &CreateClusterInput) -> Result<(), 
     }
 }
 
-async fn prepare(ctx: &StepContext, input: &CreateClusterInput) -> Result<(), StepError> {
-    let spec = &input.spec;
+/// Modules, sysctls and packages on `hosts`.
+pub(crate) async fn prepare_hosts(ctx: &StepContext, spec: &ClusterSpec, hosts: &[&String]) -> Result<(), StepError> {
     let minor = spec
         .kubernetes_version
         .trim_start_matches('v')
         .rsplit_once('.')
         .map_or("", |(mm, _)| mm)
         .to_owned();
-    for id in input.all() {
+    for id in hosts.iter().copied() {
         let m = machine(ctx, id).await?;
         let session = connect(ctx, &m).await?;
         let result = async {
@@ -360,11 +361,18 @@ async fn init(ctx: &StepContext, input: &CreateClusterInput) -> Result<(), StepE
     result
 }
 
-async fn join_workers(ctx: &StepContext, input: &CreateClusterInput) -> Result<(), StepError> {
-    if input.workers.is_empty() {
+/// Joins `workers` with a fresh token from `control_plane`; a worker that
+/// has joined already is skipped.
+pub(crate) async fn join_hosts(
+    ctx: &StepContext,
+    spec: &ClusterSpec,
+    control_plane: &str,
+    workers: &[String],
+) -> Result<(), StepError> {
+    if workers.is_empty() {
         return Ok(());
     }
-    let cp = machine(ctx, &input.control_plane).await?;
+    let cp = machine(ctx, control_plane).await?;
     let cp_session = connect(ctx, &cp).await?;
     let create = sudo("kubeadm").args(["token", "create", "--print-join-command"]);
     let printed = run_secret(&cp_session, &cp, &create, "kubeadm token create").await;
@@ -372,7 +380,7 @@ async fn join_workers(ctx: &StepContext, input: &CreateClusterInput) -> Result<(
     // The printed command holds the token: parsed here, never logged.
     let ticket =
         JoinTicket::parse(&printed?, None).map_err(|e| StepError::permanent(format!("{}: {e}", label(&cp))))?;
-    for id in &input.workers {
+    for id in workers {
         let m = machine(ctx, id).await?;
         let session = connect(ctx, &m).await?;
         let result = async {
@@ -383,7 +391,7 @@ async fn join_workers(ctx: &StepContext, input: &CreateClusterInput) -> Result<(
                 ));
                 return Ok(());
             }
-            let join = sudo("kubeadm").args(ticket.args(&node_name(&m), &input.spec.container_runtime_endpoint, false));
+            let join = sudo("kubeadm").args(ticket.args(&node_name(&m), &spec.container_runtime_endpoint, false));
             run_secret(&session, &m, &join, "kubeadm join").await?;
             ctx.info(format!("{}: joined as {}", label(&m), node_name(&m)));
             Ok::<_, StepError>(())
@@ -465,11 +473,23 @@ async fn wait_ready(
     input: &CreateClusterInput,
     state: &mut CreateClusterState,
 ) -> Result<(), StepError> {
-    let cluster = clusters::find(ctx.db(), &input.cluster_id)
+    let (nodes, version) = wait_nodes(ctx, &input.cluster_id, 1 + input.workers.len()).await?;
+    state.nodes = Some(nodes);
+    state.version = version;
+    Ok(())
+}
+
+/// Waits until the cluster has at least `expected` nodes, all Ready; their
+/// count and the server's version. A timeout names the nodes not Ready.
+pub(crate) async fn wait_nodes(
+    ctx: &StepContext,
+    cluster_id: &str,
+    expected: usize,
+) -> Result<(i32, Option<String>), StepError> {
+    let cluster = clusters::find(ctx.db(), cluster_id)
         .await?
         .ok_or_else(|| StepError::permanent("the cluster record is gone"))?;
     let client = kube::client_for(&cluster, ctx.env(), Duration::from_secs(30)).await?;
-    let expected = 1 + input.workers.len();
     let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
     loop {
         let nodes = kube::nodes(&client).await?;
@@ -484,10 +504,9 @@ async fn wait_ready(
             .filter_map(|n| n.metadata.name.clone())
             .collect();
         if nodes.len() >= expected && not_ready.is_empty() {
-            state.nodes = i32::try_from(nodes.len()).ok();
-            state.version = kube::version(&client).await.ok();
             ctx.info(format!("all {} nodes Ready", nodes.len()));
-            return Ok(());
+            let count = i32::try_from(nodes.len()).unwrap_or(i32::MAX);
+            return Ok((count, kube::version(&client).await.ok()));
         }
         if tokio::time::Instant::now() > deadline {
             return Err(StepError::permanent(format!(

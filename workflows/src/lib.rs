@@ -31,6 +31,8 @@ pub mod env;
 pub mod error;
 /// The etcd adapter: settings, access, commands.
 pub mod etcd;
+/// The expand_cluster workflow: more workers for a created cluster.
+pub mod expand_cluster;
 /// Steps whose failure is kept for a cleanup or compensation step.
 pub mod guard;
 /// The import_cluster workflow.

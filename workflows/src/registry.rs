@@ -10,6 +10,7 @@ use crate::check_machine::CheckMachine;
 use crate::create_cluster::CreateCluster;
 use crate::definition::{ErasedWorkflow, PlanEntry, Workflow};
 use crate::error::WorkflowError;
+use crate::expand_cluster::ExpandCluster;
 use crate::import_cluster::ImportCluster;
 use crate::restore::RestoreWorkflow;
 use crate::teardown_cluster::TeardownCluster;
@@ -24,6 +25,7 @@ pub fn all() -> Registry {
         .register(RestoreWorkflow)
         .register(CreateCluster)
         .register(TeardownCluster)
+        .register(ExpandCluster)
 }
 
 /// Workflows by kind.

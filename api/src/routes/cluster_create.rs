@@ -104,7 +104,7 @@ fn spec_of(b: &CreateFromMachinesRequest) -> Result<ClusterSpec, ApiError> {
 }
 
 /// A Kubernetes node name from a machine name.
-fn node_name_ok(name: &str) -> bool {
+pub fn node_name_ok(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     (1..=63).contains(&lower.len())
         && lower

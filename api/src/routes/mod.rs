@@ -12,6 +12,8 @@ pub mod cluster_create;
 pub mod clusters;
 /// Cluster creation tasks: views of `create_cluster` runs.
 pub mod create_tasks;
+/// `POST /clusters/{id}/expansion` and its history.
+pub mod expansion;
 /// `/healthz` and `/readyz`.
 pub mod health;
 /// Importing clusters from kubeconfigs.
@@ -66,6 +68,7 @@ pub type Apis = (
     backups::restore::RestoreApi,
     backups::schedules::SchedulesApi,
     cluster_create::ClusterCreateApi,
+    expansion::ExpansionApi,
 );
 
 pub fn apis() -> Apis {
@@ -84,5 +87,6 @@ pub fn apis() -> Apis {
         backups::restore::RestoreApi,
         backups::schedules::SchedulesApi,
         cluster_create::ClusterCreateApi,
+        expansion::ExpansionApi,
     )
 }

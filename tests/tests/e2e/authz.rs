@@ -75,6 +75,8 @@ fn matrix() -> BTreeMap<&'static str, (Access, Value)> {
         ("DELETE /clusters/{id}", (Owner, none.clone())),
         ("POST /clusters/import", (Writer, json!({}))),
         ("POST /clusters/create", (Writer, json!({}))),
+        ("POST /clusters/{id}/expansion", (Owner, json!({}))),
+        ("GET /clusters/{id}/expansion/history", (Signed, none.clone())),
         ("POST /create-tasks/{task_id}/retry", (Writer, none.clone())),
         ("GET /clusters/imports", (Signed, none.clone())),
         ("GET /imports/{import_id}/status", (Signed, none.clone())),

@@ -8,10 +8,24 @@ use taichu_tests::{TestApp, machine_body, spawn_app};
 
 /// Registers each host as a machine (`role` per host) and waits until it is ready.
 async fn machines(app: &TestApp, token: &str, fleet: &KubeFleet, roles: &[(&str, &str)]) -> Vec<String> {
+    labelled(app, token, fleet, roles, &[]).await
+}
+
+/// As [`machines`], the hosts from `first` on, with an `instance-type` label each.
+async fn labelled(
+    app: &TestApp,
+    token: &str,
+    fleet: &KubeFleet,
+    roles: &[(&str, &str)],
+    instance_types: &[&str],
+) -> Vec<String> {
     let mut ids = Vec::new();
-    for (host, (name, role)) in fleet.hosts.iter().zip(roles) {
+    for (i, (host, (name, role))) in fleet.hosts.iter().zip(roles).enumerate() {
         let mut body = machine_body(name, &host.ssh, json!({"password": TEST_PASSWORD}));
         body["role"] = json!(role);
+        if let Some(kind) = instance_types.get(i).filter(|k| !k.is_empty()) {
+            body["labels"] = json!({"instance-type": kind});
+        }
         let created = app.post("/machines", token, body).await.data().clone();
         let id = created["id"].as_str().expect("id").to_owned();
         app.wait_machine(token, &id, "ready").await;
@@ -19,6 +33,10 @@ async fn machines(app: &TestApp, token: &str, fleet: &KubeFleet, roles: &[(&str,
     }
     ids
 }
+
+/// The version the fleet's test API server reports: a cluster expanded
+/// later asks its new machines for the version its server runs.
+const SERVER_VERSION: &str = "v1.33.1";
 
 fn words(c: &[&str]) -> Vec<String> {
     c.iter().map(|s| (*s).to_owned()).collect()
@@ -386,4 +404,67 @@ async fn teardown_resets_every_machine_and_frees_them() {
         .await
         .error(409);
     assert!(refused.contains("not created by Taichu"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expansion_joins_labelled_machines_and_counts_nodes_from_the_cluster() {
+    let Some(fleet) = KubeFleet::start(5, SERVER_VERSION).await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let roles = [
+        ("cp-1", "control-plane"),
+        ("worker-1", "worker"),
+        ("worker-2", "worker"),
+        ("large-1", "worker"),
+        ("large-2", "worker"),
+    ];
+    let ids = labelled(&app, &owner, &fleet, &roles, &["", "", "", "large", "large"]).await;
+    let body = json!({"cluster_name": "growing", "machine_ids": ids[..3], "kubernetes_version": SERVER_VERSION, "cni": "flannel"});
+    let task = app.post("/clusters/create", &owner, body).await.data().clone();
+    let run = app.wait_finished(&owner, task["id"].as_str().expect("task")).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let cluster = task["cluster_id"].as_str().expect("cluster").to_owned();
+    let path = format!("/clusters/{cluster}/expansion");
+    let short = app
+        .post(&path, &owner, json!({"node_count": 3, "instance_type": "large"}))
+        .await
+        .error(400);
+    assert!(short.contains("only 2"), "{short}");
+    let started = app
+        .post(&path, &owner, json!({"node_count": 2, "instance_type": "large"}))
+        .await
+        .data()
+        .clone();
+    let run = app.wait_finished(&owner, started["id"].as_str().expect("run")).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let history = app.get(&format!("{path}/history"), &owner).await.data().clone();
+    let entry = &history["expansions"][0];
+    assert_eq!(entry["from_nodes"], 3, "{history}");
+    assert_eq!(entry["to_nodes"], 5, "{history}");
+    assert_eq!(entry["status"], "completed");
+    let mut joined: Vec<String> = entry["machine_ids"]
+        .as_array()
+        .expect("machines")
+        .iter()
+        .map(|m| m.as_str().expect("id").to_owned())
+        .collect();
+    joined.sort();
+    let mut large = ids[3..].to_vec();
+    large.sort();
+    assert_eq!(joined, large, "the labelled machines joined");
+    for host in &fleet.hosts[3..] {
+        assert!(host.joined().is_some(), "joined");
+    }
+    let view = app.get(&format!("/clusters/{cluster}"), &owner).await.data().clone();
+    assert_eq!(view["node_count"], 5, "{view}");
+    assert_eq!(
+        fleet.hosts[0]
+            .calls_of("kubeadm")
+            .into_iter()
+            .filter(|c| c[1] == "init")
+            .count(),
+        1
+    );
 }
