@@ -34,6 +34,15 @@ async fn labelled(
     ids
 }
 
+/// Starts a create task with `body` and waits for its end; (task id, cluster id, finished run).
+async fn create(app: &TestApp, token: &str, body: Value) -> (String, String, Value) {
+    let task = app.post("/clusters/create", token, body).await.data().clone();
+    let task_id = task["id"].as_str().expect("task").to_owned();
+    let cluster_id = task["cluster_id"].as_str().expect("cluster").to_owned();
+    let run = app.wait_finished(token, &task_id).await;
+    (task_id, cluster_id, run)
+}
+
 /// The version the fleet's test API server reports: a cluster expanded
 /// later asks its new machines for the version its server runs.
 const SERVER_VERSION: &str = "v1.33.1";
@@ -56,10 +65,7 @@ async fn a_control_plane_and_two_workers_become_a_healthy_registered_cluster() {
     ];
     let ids = machines(&app, &owner, &fleet, &roles).await;
     let body = json!({"cluster_name": "made", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
-    let task = app.post("/clusters/create", &owner, body).await.data().clone();
-    let task_id = task["id"].as_str().expect("task").to_owned();
-    let cluster_id = task["cluster_id"].as_str().expect("cluster").to_owned();
-    let run = app.wait_finished(&owner, &task_id).await;
+    let (task_id, cluster_id, run) = create(&app, &owner, body).await;
     assert_eq!(run["status"], "completed", "{run}");
 
     let detail = app
@@ -299,9 +305,7 @@ async fn a_failed_join_names_the_host_and_a_retry_resumes_there() {
     fleet.hosts[2].fail_join(true);
     let body =
         json!({"cluster_name": "retried", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
-    let task = app.post("/clusters/create", &owner, body).await.data().clone();
-    let task_id = task["id"].as_str().expect("task").to_owned();
-    let run = app.wait_finished(&owner, &task_id).await;
+    let (task_id, cluster_id, run) = create(&app, &owner, body).await;
     assert_eq!(run["status"], "failed", "{run}");
     let detail = app
         .get(&format!("/create-tasks/{task_id}"), &owner)
@@ -346,14 +350,7 @@ async fn a_failed_join_names_the_host_and_a_retry_resumes_there() {
     app.post(&format!("/create-tasks/{task_id}/retry"), &owner, json!({}))
         .await
         .error(409);
-    let cluster = app
-        .get(
-            &format!("/clusters/{}", task["cluster_id"].as_str().expect("cluster")),
-            &owner,
-        )
-        .await
-        .data()
-        .clone();
+    let cluster = app.get(&format!("/clusters/{cluster_id}"), &owner).await.data().clone();
     assert_eq!(cluster["status"], "healthy", "{cluster}");
 }
 
@@ -372,10 +369,8 @@ async fn teardown_resets_every_machine_and_frees_them() {
     )
     .await;
     let body = json!({"cluster_name": "brief", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
-    let task = app.post("/clusters/create", &owner, body).await.data().clone();
-    let run = app.wait_finished(&owner, task["id"].as_str().expect("task")).await;
+    let (_, cluster, run) = create(&app, &owner, body).await;
     assert_eq!(run["status"], "completed", "{run}");
-    let cluster = task["cluster_id"].as_str().expect("cluster").to_owned();
     let started = app.delete(&format!("/clusters/{cluster}?teardown=true"), &owner).await;
     let message = started.data()["message"].as_str().expect("message").to_owned();
     let run_id = message
@@ -422,10 +417,8 @@ async fn expansion_joins_labelled_machines_and_counts_nodes_from_the_cluster() {
     ];
     let ids = labelled(&app, &owner, &fleet, &roles, &["", "", "", "large", "large"]).await;
     let body = json!({"cluster_name": "growing", "machine_ids": ids[..3], "kubernetes_version": SERVER_VERSION, "cni": "flannel"});
-    let task = app.post("/clusters/create", &owner, body).await.data().clone();
-    let run = app.wait_finished(&owner, task["id"].as_str().expect("task")).await;
+    let (_, cluster, run) = create(&app, &owner, body).await;
     assert_eq!(run["status"], "completed", "{run}");
-    let cluster = task["cluster_id"].as_str().expect("cluster").to_owned();
     let path = format!("/clusters/{cluster}/expansion");
     let short = app
         .post(&path, &owner, json!({"node_count": 3, "instance_type": "large"}))
