@@ -10,6 +10,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use taichu_storage::entities::machines::Model as Machine;
 use taichu_storage::repositories::etcd_settings::{
@@ -209,29 +211,14 @@ async fn exists(session: &SshSession, path: &str) -> Result<bool, StepError> {
 
 /// Preflight on `hosts`; `control_plane` needs the control plane's ports free.
 pub(crate) async fn check_hosts(ctx: &StepContext, hosts: &[&String], control_plane: &str) -> Result<(), StepError> {
-    let mut problems = Vec::new();
+    let mut checks: Vec<BoxFuture<'_, Result<Option<String>, StepError>>> = Vec::new();
     for id in hosts.iter().copied() {
-        let m = machine(ctx, id).await?;
-        let session = connect(ctx, &m).await?;
-        let out = run(ctx, &session, &m, &RemoteCommand::script(PREFLIGHT)).await;
-        session.close().await;
-        let facts = HostFacts::parse(&out?).map_err(|e| StepError::permanent(format!("{}: {e}", label(&m))))?;
-        let ports = if *id == control_plane {
-            CONTROL_PLANE_PORTS
-        } else {
-            WORKER_PORTS
-        };
-        let found = facts.problems(chrono::Utc::now().timestamp(), MAX_SKEW_SECS, ports);
-        if found.is_empty() {
-            ctx.info(format!(
-                "{}: {} {} on {}, ready for kubeadm",
-                label(&m),
-                facts.os,
-                facts.os_version,
-                facts.arch
-            ));
-        } else {
-            problems.push(format!("{}: {}", label(&m), found.join("; ")));
+        checks.push(check_host(ctx, id, *id == control_plane).boxed());
+    }
+    let mut problems = Vec::new();
+    for found in bounded(checks).await {
+        if let Some(problem) = found? {
+            problems.push(problem);
         }
     }
     if problems.is_empty() {
@@ -244,15 +231,62 @@ pub(crate) async fn check_hosts(ctx: &StepContext, hosts: &[&String], control_pl
     }
 }
 
+/// Hosts worked on at once.
+const PARALLEL_HOSTS: usize = 4;
+
+/// Runs `work` with at most [`PARALLEL_HOSTS`] at a time; every result, in any order.
+async fn bounded<T>(work: Vec<BoxFuture<'_, T>>) -> Vec<T> {
+    use futures::StreamExt;
+    futures::stream::iter(work)
+        .buffer_unordered(PARALLEL_HOSTS)
+        .collect()
+        .await
+}
+
+/// One host's preflight: its problems, if it has any.
+async fn check_host(ctx: &StepContext, id: &str, control_plane: bool) -> Result<Option<String>, StepError> {
+    let m = machine(ctx, id).await?;
+    let session = connect(ctx, &m).await?;
+    let out = run(ctx, &session, &m, &RemoteCommand::script(PREFLIGHT)).await;
+    session.close().await;
+    let facts = HostFacts::parse(&out?).map_err(|e| StepError::permanent(format!("{}: {e}", label(&m))))?;
+    let ports = if control_plane {
+        CONTROL_PLANE_PORTS
+    } else {
+        WORKER_PORTS
+    };
+    let found = facts.problems(chrono::Utc::now().timestamp(), MAX_SKEW_SECS, ports);
+    if found.is_empty() {
+        ctx.info(format!(
+            "{}: {} {} on {}, ready for kubeadm",
+            label(&m),
+            facts.os,
+            facts.os_version,
+            facts.arch
+        ));
+        Ok(None)
+    } else {
+        Ok(Some(format!("{}: {}", label(&m), found.join("; "))))
+    }
+}
+
 /// Modules, sysctls and packages on `hosts`.
 pub(crate) async fn prepare_hosts(ctx: &StepContext, spec: &ClusterSpec, hosts: &[&String]) -> Result<(), StepError> {
+    let mut work: Vec<BoxFuture<'_, Result<(), StepError>>> = Vec::new();
+    for id in hosts.iter().copied() {
+        work.push(prepare_host(ctx, spec, id).boxed());
+    }
+    bounded(work).await.into_iter().collect()
+}
+
+async fn prepare_host(ctx: &StepContext, spec: &ClusterSpec, id: &str) -> Result<(), StepError> {
     let minor = spec
         .kubernetes_version
         .trim_start_matches('v')
         .rsplit_once('.')
         .map_or("", |(mm, _)| mm)
         .to_owned();
-    for id in hosts.iter().copied() {
+    {
         let m = machine(ctx, id).await?;
         let session = connect(ctx, &m).await?;
         let result = async {
@@ -380,7 +414,17 @@ pub(crate) async fn join_hosts(
     // The printed command holds the token: parsed here, never logged.
     let ticket =
         JoinTicket::parse(&printed?, None).map_err(|e| StepError::permanent(format!("{}: {e}", label(&cp))))?;
+    let mut work: Vec<BoxFuture<'_, Result<(), StepError>>> = Vec::new();
     for id in workers {
+        work.push(join_host(ctx, spec, &ticket, id).boxed());
+    }
+    // Every join runs to its end; the first failure is reported.
+    bounded(work).await.into_iter().collect()
+}
+
+/// Joins one worker with `ticket`, unless it has joined already.
+async fn join_host(ctx: &StepContext, spec: &ClusterSpec, ticket: &JoinTicket, id: &str) -> Result<(), StepError> {
+    {
         let m = machine(ctx, id).await?;
         let session = connect(ctx, &m).await?;
         let result = async {
