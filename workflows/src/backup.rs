@@ -470,6 +470,9 @@ async fn resources(ctx: &StepContext, backup: &Backup, state: &mut BackupState) 
     for unlisted in &contents.unlisted {
         ctx.log("warn", format!("not listed: {unlisted}"));
     }
+    for name in &contents.unsafe_names {
+        ctx.log("warn", format!("left out, its name cannot be an archive path: {name}"));
+    }
     ctx.info(format!(
         "stored {} objects of {} kinds ({} owned by controllers left out): {} bytes encrypted, sha256 {}",
         contents.total_objects,

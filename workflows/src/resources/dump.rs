@@ -36,7 +36,14 @@ pub struct Contents {
     /// Types that could not be listed, and why (e.g. 403).
     #[serde(default)]
     pub unlisted: Vec<String>,
+    /// Objects left out because their names cannot be archive paths
+    /// (`/`, `..`, control characters), named (the first few).
+    #[serde(default)]
+    pub unsafe_names: Vec<String>,
 }
+
+/// Unsafe names recorded at most.
+const MAX_UNSAFE_NAMES: usize = 20;
 
 impl Contents {
     /// Counts per qualified kind (`Deployment.apps`).
@@ -98,6 +105,13 @@ pub async fn dump(
                         count += 1;
                     }
                     Taken::Owned => owned += 1,
+                    Taken::Unsafe(what) => {
+                        if contents.unsafe_names.len() < MAX_UNSAFE_NAMES {
+                            contents
+                                .unsafe_names
+                                .push(format!("{} {what:?}", type_ref.qualified_kind()));
+                        }
+                    }
                     Taken::No => {}
                 }
             }
@@ -124,6 +138,8 @@ pub async fn dump(
 enum Taken {
     Entry(Entry),
     Owned,
+    /// Wanted, but its name cannot be a path in the archive.
+    Unsafe(String),
     No,
 }
 
@@ -137,8 +153,11 @@ fn entry_of(type_ref: &TypeRef, selection: &Selection, object: DynamicObject) ->
     } else {
         selection.wants_namespace(namespace.as_deref())
     };
-    if !wanted || !safe_segment(&name) || !namespace.as_deref().is_none_or(safe_segment) {
+    if !wanted {
         return Taken::No;
+    }
+    if !safe_segment(&name) || !namespace.as_deref().is_none_or(safe_segment) {
+        return Taken::Unsafe(format!("{}/{name}", namespace.as_deref().unwrap_or("")));
     }
     let Ok(mut value) = serde_json::to_value(&object) else {
         return Taken::No;
