@@ -17,6 +17,7 @@ mod m20261126_000009_locks_and_machine_clusters;
 mod m20261126_000010_backups;
 mod m20261126_000011_resource_backups;
 mod m20261126_000012_backup_schedules;
+mod m20261126_000013_run_hosts;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_backups::Migration),
             Box::new(m20261126_000011_resource_backups::Migration),
             Box::new(m20261126_000012_backup_schedules::Migration),
+            Box::new(m20261126_000013_run_hosts::Migration),
         ]
     }
 }

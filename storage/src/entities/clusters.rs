@@ -26,6 +26,9 @@ pub struct Model {
     pub owner_id: Option<String>,
     /// Whether an admin allowed `insecure-skip-tls-verify` or plain `http` for this cluster.
     pub allow_insecure: bool,
+    /// For an imported cluster: the registered machine that is one of its
+    /// control planes (expansion asks it for join tokens).
+    pub control_plane_machine_id: Option<String>,
     pub last_seen_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

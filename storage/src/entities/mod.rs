@@ -9,6 +9,7 @@ pub mod machines;
 pub mod operation_locks;
 pub mod refresh_tokens;
 pub mod restores;
+pub mod run_hosts;
 pub mod schedule_firings;
 pub mod scheduler_ticks;
 pub mod sessions;

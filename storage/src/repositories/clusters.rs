@@ -68,6 +68,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewCluster) -> Result<Model>
         created_by: Set(new.created_by),
         owner_id: Set(new.owner_id),
         allow_insecure: Set(new.allow_insecure),
+        control_plane_machine_id: Set(None),
         last_seen_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -150,6 +151,17 @@ pub async fn record_import(
         .col_expr(Column::StatusMessage, Expr::value("imported"))
         .col_expr(Column::LastSeenAt, Expr::value(now))
         .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Names the registered machine that is one of the cluster's control planes.
+pub async fn set_control_plane_machine(db: &impl ConnectionTrait, id: &str, machine_id: &str) -> Result<()> {
+    Entity::update_many()
+        .col_expr(Column::ControlPlaneMachineId, Expr::value(machine_id))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;

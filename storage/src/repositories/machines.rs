@@ -245,6 +245,18 @@ pub async fn assign_to_cluster(db: &impl ConnectionTrait, ids: &[String], cluste
     Ok(res.rows_affected)
 }
 
+/// Frees machine `id` from `cluster_id` (if it is still there).
+pub async fn release_from_cluster(db: &impl ConnectionTrait, id: &str, cluster_id: &str) -> Result<u64> {
+    let res = Entity::update_many()
+        .col_expr(Column::ClusterId, Expr::value(Option::<String>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ClusterId.eq(cluster_id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
 /// The machines a cluster runs on.
 pub async fn of_cluster(db: &impl ConnectionTrait, cluster_id: &str) -> Result<Vec<Model>> {
     Ok(Entity::find()

@@ -8,6 +8,7 @@ pub mod etcd_settings;
 pub mod machines;
 pub mod operation_locks;
 pub mod restores;
+pub mod run_hosts;
 pub mod scheduler;
 pub mod sessions;
 pub mod users;
