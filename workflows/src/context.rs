@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use taichu_storage::Database;
+use taichu_storage::repositories::run_hosts::{self, HostStatus};
 use taichu_storage::repositories::workflow_steps::NewLog;
 use tokio_util::sync::CancellationToken;
 
@@ -68,6 +69,13 @@ impl StepContext {
 
     pub fn info(&self, message: impl Into<String>) {
         self.log("info", message);
+    }
+
+    /// Records where machine `machine_id` is in this step, for the task views:
+    /// written at once, not with the step's commit, so it can be watched.
+    pub async fn host(&self, machine_id: &str, status: HostStatus, detail: Option<String>) -> Result<(), StepError> {
+        run_hosts::record(self.db(), &self.run_id, machine_id, &self.step.name, status, detail).await?;
+        Ok(())
     }
 
     /// Waits for `duration` unless the run is cancelled first.

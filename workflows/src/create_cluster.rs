@@ -1,11 +1,12 @@
 //! `create_cluster`: a Kubernetes cluster made with kubeadm on registered
 //! machines over SSH, then registered like an import.
 //!
-//! preflight → prepare → init → join-workers → network → fetch-kubeconfig →
-//! wait-ready → register. Every step checks before it acts (init is skipped
+//! preflight → prepare → init → join-control-planes → join-workers → network
+//! → fetch-kubeconfig → wait-ready → register. Every step checks before it acts (init is skipped
 //! where `/etc/kubernetes/admin.conf` exists, a join where the node has a
 //! `kubelet.conf`), so a run whose worker died resumes safely. The join
-//! token lives only inside the join step: never in input, state or log.
+//! token and the certificate key live only inside the join steps: never in
+//! input, state or log.
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use taichu_storage::entities::machines::Model as Machine;
 use taichu_storage::repositories::etcd_settings::{
     self, EtcdDeployment, EtcdMember, EtcdSettings, K8sDeployment, PasswordChange,
 };
+use taichu_storage::repositories::run_hosts::HostStatus;
 use taichu_storage::repositories::{clusters, machines};
 use taichu_storage::secrets::Slot;
 
@@ -51,12 +53,20 @@ pub struct CreateClusterInput {
     pub spec: ClusterSpec,
     /// The first control plane (kubeadm init runs there).
     pub control_plane: String,
+    /// More control planes, joined one at a time after init (stacked etcd members).
+    #[serde(default)]
+    pub other_control_planes: Vec<String>,
     pub workers: Vec<String>,
 }
 
 impl CreateClusterInput {
-    fn all(&self) -> impl Iterator<Item = &String> {
-        std::iter::once(&self.control_plane).chain(self.workers.iter())
+    /// Every machine: the control planes first.
+    pub fn all(&self) -> impl Iterator<Item = &String> {
+        self.control_planes().chain(self.workers.iter())
+    }
+
+    pub fn control_planes(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.control_plane).chain(self.other_control_planes.iter())
     }
 }
 
@@ -76,6 +86,8 @@ pub enum Step {
     Prepare,
     /// `kubeadm init` on the control plane with the rendered config.
     Init,
+    /// Certificates uploaded, then every other control plane joined, one at a time.
+    JoinControlPlanes,
     /// `kubeadm join` on every worker with a fresh token.
     JoinWorkers,
     /// Apply the network plugin.
@@ -113,6 +125,9 @@ impl Workflow for CreateCluster {
             step("init", KUBEADM_TIMEOUT + Duration::from_secs(60))
                 .weight(4)
                 .of(Step::Init),
+            step("join-control-planes", KUBEADM_TIMEOUT * 2)
+                .weight(2)
+                .of(Step::JoinControlPlanes),
             step("join-workers", KUBEADM_TIMEOUT + Duration::from_secs(60))
                 .weight(3)
                 .of(Step::JoinWorkers),
@@ -133,9 +148,13 @@ impl Workflow for CreateCluster {
         state: &mut CreateClusterState,
     ) -> Result<(), StepError> {
         match step {
-            Step::Preflight => check_hosts(ctx, &input.all().collect::<Vec<_>>(), &input.control_plane).await,
+            Step::Preflight => {
+                let control_planes: Vec<&String> = input.control_planes().collect();
+                check_hosts(ctx, &input.all().collect::<Vec<_>>(), &control_planes).await
+            }
             Step::Prepare => prepare_hosts(ctx, &input.spec, &input.all().collect::<Vec<_>>()).await,
             Step::Init => init(ctx, input).await,
+            Step::JoinControlPlanes => join_control_planes(ctx, input).await,
             Step::JoinWorkers => join_hosts(ctx, &input.spec, &input.control_plane, &input.workers).await,
             Step::Network => network(ctx, input).await,
             Step::FetchKubeconfig => fetch_kubeconfig(ctx, input).await,
@@ -209,22 +228,28 @@ async fn exists(session: &SshSession, path: &str) -> Result<bool, StepError> {
     Ok(session.exec(&test, COMMAND_TIMEOUT, &Discard).await?.success())
 }
 
-/// Preflight on `hosts`; `control_plane` needs the control plane's ports free.
-pub(crate) async fn check_hosts(ctx: &StepContext, hosts: &[&String], control_plane: &str) -> Result<(), StepError> {
-    let mut checks: Vec<BoxFuture<'_, Result<Option<String>, StepError>>> = Vec::new();
+/// Preflight on `hosts`; `control_planes` need the control plane's ports free.
+pub(crate) async fn check_hosts(
+    ctx: &StepContext,
+    hosts: &[&String],
+    control_planes: &[&String],
+) -> Result<(), StepError> {
+    let mut checks: Vec<BoxFuture<'_, Result<(), StepError>>> = Vec::new();
     for id in hosts.iter().copied() {
-        checks.push(check_host(ctx, id, *id == control_plane).boxed());
+        checks.push(on_host(ctx, id, check_host(ctx, id, control_planes.contains(&id))).boxed());
     }
-    let mut problems = Vec::new();
-    for found in bounded(checks).await {
-        if let Some(problem) = found? {
-            problems.push(problem);
-        }
-    }
+    let problems: Vec<String> = bounded(checks)
+        .await
+        .into_iter()
+        .filter_map(Result::err)
+        .map(|e| e.to_string())
+        .collect();
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(StepError::permanent(format!(
+        // Re-read before giving up: a port or a clock can be in passing
+        // trouble; a host that stays wrong fails the step after its attempts.
+        Err(StepError::transient(format!(
             "preflight failed: {}",
             problems.join(" | ")
         )))
@@ -243,7 +268,25 @@ async fn bounded<T>(work: Vec<BoxFuture<'_, T>>) -> Vec<T> {
         .await
 }
 
-/// One host's preflight: its problems, if it has any.
+/// Runs one host's part of a step (`Some(why)`: skipped, already done),
+/// its state recorded for the task views as it goes.
+async fn on_host(
+    ctx: &StepContext,
+    id: &str,
+    work: impl Future<Output = Result<Option<String>, StepError>>,
+) -> Result<(), StepError> {
+    ctx.host(id, HostStatus::Running, None).await?;
+    match work.await {
+        Ok(None) => ctx.host(id, HostStatus::Done, None).await,
+        Ok(Some(why)) => ctx.host(id, HostStatus::Skipped, Some(why)).await,
+        Err(e) => {
+            ctx.host(id, HostStatus::Failed, Some(e.to_string())).await?;
+            Err(e)
+        }
+    }
+}
+
+/// One host's preflight; its problems fail it.
 async fn check_host(ctx: &StepContext, id: &str, control_plane: bool) -> Result<Option<String>, StepError> {
     let m = machine(ctx, id).await?;
     let session = connect(ctx, &m).await?;
@@ -266,7 +309,7 @@ async fn check_host(ctx: &StepContext, id: &str, control_plane: bool) -> Result<
         ));
         Ok(None)
     } else {
-        Ok(Some(format!("{}: {}", label(&m), found.join("; "))))
+        Err(StepError::transient(format!("{}: {}", label(&m), found.join("; "))))
     }
 }
 
@@ -274,12 +317,12 @@ async fn check_host(ctx: &StepContext, id: &str, control_plane: bool) -> Result<
 pub(crate) async fn prepare_hosts(ctx: &StepContext, spec: &ClusterSpec, hosts: &[&String]) -> Result<(), StepError> {
     let mut work: Vec<BoxFuture<'_, Result<(), StepError>>> = Vec::new();
     for id in hosts.iter().copied() {
-        work.push(prepare_host(ctx, spec, id).boxed());
+        work.push(on_host(ctx, id, prepare_host(ctx, spec, id)).boxed());
     }
     bounded(work).await.into_iter().collect()
 }
 
-async fn prepare_host(ctx: &StepContext, spec: &ClusterSpec, id: &str) -> Result<(), StepError> {
+async fn prepare_host(ctx: &StepContext, spec: &ClusterSpec, id: &str) -> Result<Option<String>, StepError> {
     let minor = spec
         .kubernetes_version
         .trim_start_matches('v')
@@ -300,18 +343,26 @@ async fn prepare_host(ctx: &StepContext, spec: &ClusterSpec, id: &str) -> Result
                 "net.ipv4.ip_forward=1",
             ]);
             run(ctx, &session, &m, &sysctl).await?;
-            if let PackageSource::Apt { repository } = &spec.package_source {
-                let version = spec.kubernetes_version.trim_start_matches('v');
-                ctx.info(format!(
-                    "{}: installing kubeadm, kubelet and kubectl {version} from {repository} (Kubernetes {minor})",
+            let socket = spec
+                .container_runtime_endpoint
+                .strip_prefix("unix://")
+                .unwrap_or(&spec.container_runtime_endpoint);
+            let listening = RemoteCommand::new("sudo").args(["test", "-S", socket]);
+            if !session.exec(&listening, COMMAND_TIMEOUT, &Discard).await?.success() {
+                return Err(StepError::permanent(format!(
+                    "{}: no container runtime listens at {socket}; install and start containerd (or set container_runtime_endpoint to the runtime's socket)",
                     label(&m)
+                )));
+            }
+            if let PackageSource::Apt { repository } = &spec.package_source {
+                ctx.info(format!(
+                    "{}: installing kubeadm, kubelet and kubectl {} from {repository} (Kubernetes {minor})",
+                    label(&m),
+                    spec.kubernetes_version
                 ));
-                let install = sudo("apt-get")
-                    .args(["install", "-y", "--allow-change-held-packages"])
-                    .arg(format!("kubeadm={version}-*"))
-                    .arg(format!("kubelet={version}-*"))
-                    .arg(format!("kubectl={version}-*"));
-                run(ctx, &session, &m, &install).await?;
+                for command in apt_install(repository, &spec.kubernetes_version) {
+                    run(ctx, &session, &m, &command).await?;
+                }
             }
             let installed = run(
                 ctx,
@@ -342,7 +393,41 @@ async fn prepare_host(ctx: &StepContext, spec: &ClusterSpec, id: &str) -> Result
         result?;
         ctx.info(format!("{}: prepared", label(&m)));
     }
-    Ok(())
+    Ok(None)
+}
+
+const APT_KEYRING: &str = "/etc/apt/keyrings/taichu-kubernetes.gpg";
+const APT_LIST: &str = "/etc/apt/sources.list.d/taichu-kubernetes.list";
+
+/// The commands that install kubeadm, kubelet and kubectl at `version` from
+/// the apt `repository` (a pkgs.k8s.io-style repository: its signing key is
+/// `Release.key` beside it) and hold them there. Each one can run again.
+fn apt_install(repository: &str, version: &str) -> Vec<RemoteCommand> {
+    let version = version.trim_start_matches('v');
+    let key_url = format!("{}/Release.key", repository.trim_end_matches('/'));
+    let line = format!("deb [signed-by={APT_KEYRING}] {repository} /\n");
+    let packages = ["kubeadm", "kubelet", "kubectl"];
+    vec![
+        // The key goes through a variable so a failed download writes no keyring.
+        RemoteCommand::new("sudo")
+            .args([
+                "sh",
+                "-c",
+                r#"mkdir -p -m 755 "$(dirname "$2")" && key=$(curl -fsSL --proto =https "$1") && printf '%s\n' "$key" | gpg --dearmor --yes -o "$2""#,
+                "sh",
+            ])
+            .arg(key_url)
+            .arg(APT_KEYRING),
+        RemoteCommand::new("sudo")
+            .args(["sh", "-c", r#"printf '%s' "$1" > "$2""#, "sh"])
+            .arg(line)
+            .arg(APT_LIST),
+        sudo("apt-get").args(["update", "-q"]),
+        sudo("apt-get")
+            .args(["install", "-y", "-q", "--allow-change-held-packages"])
+            .args(packages.map(|p| format!("{p}={version}-*"))),
+        sudo("apt-mark").arg("hold").args(packages),
+    ]
 }
 
 fn node_name(m: &Machine) -> String {
@@ -350,15 +435,17 @@ fn node_name(m: &Machine) -> String {
 }
 
 async fn init(ctx: &StepContext, input: &CreateClusterInput) -> Result<(), StepError> {
+    on_host(ctx, &input.control_plane, init_first(ctx, input)).await
+}
+
+async fn init_first(ctx: &StepContext, input: &CreateClusterInput) -> Result<Option<String>, StepError> {
     let m = machine(ctx, &input.control_plane).await?;
     let session = connect(ctx, &m).await?;
     let result = async {
         if exists(&session, ADMIN_CONF).await? {
-            ctx.info(format!(
-                "{}: already initialised ({ADMIN_CONF} exists); skipped",
-                label(&m)
-            ));
-            return Ok(());
+            let why = format!("already initialised ({ADMIN_CONF} exists)");
+            ctx.info(format!("{}: {why}; skipped", label(&m)));
+            return Ok(Some(why));
         }
         let name = node_name(&m);
         let config = init_config(
@@ -388,7 +475,7 @@ async fn init(ctx: &StepContext, input: &CreateClusterInput) -> Result<(), StepE
             label(&m),
             out.stdout.lines().last().unwrap_or("initialised")
         ));
-        Ok(())
+        Ok(None)
     }
     .await;
     session.close().await;
@@ -416,35 +503,93 @@ pub(crate) async fn join_hosts(
         JoinTicket::parse(&printed?, None).map_err(|e| StepError::permanent(format!("{}: {e}", label(&cp))))?;
     let mut work: Vec<BoxFuture<'_, Result<(), StepError>>> = Vec::new();
     for id in workers {
-        work.push(join_host(ctx, spec, &ticket, id).boxed());
+        work.push(on_host(ctx, id, join_host(ctx, spec, &ticket, id, false)).boxed());
     }
     // Every join runs to its end; the first failure is reported.
     bounded(work).await.into_iter().collect()
 }
 
-/// Joins one worker with `ticket`, unless it has joined already.
-async fn join_host(ctx: &StepContext, spec: &ClusterSpec, ticket: &JoinTicket, id: &str) -> Result<(), StepError> {
+/// Joins the other control planes, one at a time (each adds an etcd member,
+/// and etcd takes one change at a time), with the certificates uploaded
+/// from the first under a fresh key.
+async fn join_control_planes(ctx: &StepContext, input: &CreateClusterInput) -> Result<(), StepError> {
+    if input.other_control_planes.is_empty() {
+        ctx.info("one control plane; nothing to join");
+        return Ok(());
+    }
+    let mut pending = Vec::new();
+    for id in &input.other_control_planes {
+        let m = machine(ctx, id).await?;
+        let session = connect(ctx, &m).await?;
+        let joined = exists(&session, KUBELET_CONF).await;
+        session.close().await;
+        if joined? {
+            let why = format!("already joined ({KUBELET_CONF} exists)");
+            ctx.info(format!("{}: {why}; skipped", label(&m)));
+            ctx.host(id, HostStatus::Skipped, Some(why)).await?;
+        } else {
+            pending.push(id);
+        }
+    }
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let cp = machine(ctx, &input.control_plane).await?;
+    let cp_session = connect(ctx, &cp).await?;
+    let upload = sudo("kubeadm").args(["init", "phase", "upload-certs", "--upload-certs"]);
+    let create = sudo("kubeadm").args(["token", "create", "--print-join-command"]);
+    let printed = async {
+        let uploaded = run_secret(&cp_session, &cp, &upload, "kubeadm init phase upload-certs").await?;
+        let printed = run_secret(&cp_session, &cp, &create, "kubeadm token create").await?;
+        Ok::<_, StepError>((uploaded, printed))
+    }
+    .await;
+    cp_session.close().await;
+    let (uploaded, printed) = printed?;
+    // The key is the last line upload-certs prints; like the token, parsed here and never logged.
+    let key = uploaded
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let ticket =
+        JoinTicket::parse(&printed, Some(key)).map_err(|e| StepError::permanent(format!("{}: {e}", label(&cp))))?;
+    for id in pending {
+        on_host(ctx, id, join_host(ctx, &input.spec, &ticket, id, true)).await?;
+    }
+    Ok(())
+}
+
+/// Joins one node with `ticket` (as a control plane when `control_plane`),
+/// unless it has joined already.
+async fn join_host(
+    ctx: &StepContext,
+    spec: &ClusterSpec,
+    ticket: &JoinTicket,
+    id: &str,
+    control_plane: bool,
+) -> Result<Option<String>, StepError> {
     {
         let m = machine(ctx, id).await?;
         let session = connect(ctx, &m).await?;
         let result = async {
             if exists(&session, KUBELET_CONF).await? {
-                ctx.info(format!(
-                    "{}: already joined ({KUBELET_CONF} exists); skipped",
-                    label(&m)
-                ));
-                return Ok(());
+                let why = format!("already joined ({KUBELET_CONF} exists)");
+                ctx.info(format!("{}: {why}; skipped", label(&m)));
+                return Ok(Some(why));
             }
-            let join = sudo("kubeadm").args(ticket.args(&node_name(&m), &spec.container_runtime_endpoint, false));
+            let join =
+                sudo("kubeadm").args(ticket.args(&node_name(&m), &spec.container_runtime_endpoint, control_plane));
             run_secret(&session, &m, &join, "kubeadm join").await?;
-            ctx.info(format!("{}: joined as {}", label(&m), node_name(&m)));
-            Ok::<_, StepError>(())
+            let role = if control_plane { "control plane" } else { "worker" };
+            ctx.info(format!("{}: joined as {role} {}", label(&m), node_name(&m)));
+            Ok::<_, StepError>(None)
         }
         .await;
         session.close().await;
-        result?;
+        result
     }
-    Ok(())
 }
 
 async fn network(ctx: &StepContext, input: &CreateClusterInput) -> Result<(), StepError> {
@@ -517,7 +662,7 @@ async fn wait_ready(
     input: &CreateClusterInput,
     state: &mut CreateClusterState,
 ) -> Result<(), StepError> {
-    let (nodes, version) = wait_nodes(ctx, &input.cluster_id, 1 + input.workers.len()).await?;
+    let (nodes, version) = wait_nodes(ctx, &input.cluster_id, input.all().count()).await?;
     state.nodes = Some(nodes);
     state.version = version;
     Ok(())
@@ -570,10 +715,17 @@ pub(crate) async fn wait_nodes(
 
 async fn register(ctx: &StepContext, input: &CreateClusterInput, state: &CreateClusterState) -> Result<(), StepError> {
     let cp = machine(ctx, &input.control_plane).await?;
-    // kubeadm's stacked etcd: one member on the control plane, its certificates under /etc/kubernetes/pki/etcd.
+    let mut control_planes = vec![cp.clone()];
+    for id in &input.other_control_planes {
+        control_planes.push(machine(ctx, id).await?);
+    }
+    // kubeadm's stacked etcd: a member on each control plane, its certificates under /etc/kubernetes/pki/etcd.
     let pki = "/etc/kubernetes/pki/etcd";
     let settings = EtcdSettings {
-        endpoints: vec![format!("https://{}:2379", cp.ip)],
+        endpoints: control_planes
+            .iter()
+            .map(|m| format!("https://{}:2379", m.ip))
+            .collect(),
         ca_cert: Some(format!("{pki}/ca.crt")),
         cert: Some(format!("{pki}/healthcheck-client.crt")),
         key: Some(format!("{pki}/healthcheck-client.key")),
@@ -585,15 +737,18 @@ async fn register(ctx: &StepContext, input: &CreateClusterInput, state: &CreateC
         etcd_deployment: EtcdDeployment::Kubeadm,
         k8s_deployment: K8sDeployment::Kubeadm,
         manifests_dir: "/etc/kubernetes/manifests".to_owned(),
-        machine_ids: vec![cp.id.clone()],
-        members: vec![EtcdMember {
-            name: node_name(&cp),
-            host: cp.ip.clone(),
-            peer_url: format!("https://{}:2380", cp.ip),
-            client_url: format!("https://{}:2379", cp.ip),
-            data_dir: None,
-            manifests_dir: None,
-        }],
+        machine_ids: control_planes.iter().map(|m| m.id.clone()).collect(),
+        members: control_planes
+            .iter()
+            .map(|m| EtcdMember {
+                name: node_name(m),
+                host: m.ip.clone(),
+                peer_url: format!("https://{}:2380", m.ip),
+                client_url: format!("https://{}:2379", m.ip),
+                data_dir: None,
+                manifests_dir: None,
+            })
+            .collect(),
     };
     etcd_settings::save(ctx.db(), &input.cluster_id, &settings, PasswordChange::Keep).await?;
     let ids: Vec<String> = input.all().cloned().collect();

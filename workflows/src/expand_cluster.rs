@@ -1,4 +1,5 @@
-//! `expand_cluster`: more workers for a cluster Taichu created. The new
+//! `expand_cluster`: more workers for a cluster Taichu created, or an
+//! imported one whose control-plane machine is registered. The new
 //! machines go through the same preflight and preparation as at creation,
 //! join with a fresh token from the control plane, and count only once
 //! every node is Ready. The node counts before and after are read from the
@@ -84,7 +85,7 @@ impl Workflow for ExpandCluster {
         let hosts: Vec<&String> = input.machines.iter().collect();
         match step {
             Step::CountBefore => count_before(ctx, input, state).await,
-            Step::Preflight => check_hosts(ctx, &hosts, &input.control_plane).await,
+            Step::Preflight => check_hosts(ctx, &hosts, &[]).await,
             Step::Prepare => prepare_hosts(ctx, &input.spec, &hosts).await,
             Step::Join => join_hosts(ctx, &input.spec, &input.control_plane, &input.machines).await,
             Step::WaitReady => {
@@ -110,10 +111,38 @@ async fn count_before(
         .await?
         .ok_or_else(|| StepError::permanent("the cluster record is gone"))?;
     let client = kube::client_for(&cluster, ctx.env(), Duration::from_secs(30)).await?;
-    let nodes = kube::nodes(&client).await?.len();
+    let nodes = kube::nodes(&client).await?;
+    // The join token will come from this machine: it must be one of this
+    // cluster's control planes, or the new machines would join another cluster.
+    let cp = machines::find(ctx.db(), &input.control_plane)
+        .await?
+        .ok_or_else(|| StepError::permanent("the control-plane machine no longer exists"))?;
+    if !nodes.iter().any(|n| is_control_plane_of(n, &cp.name, &cp.ip)) {
+        return Err(StepError::permanent(format!(
+            "machine {} ({}) is not a control-plane node of cluster {}: no node with the control-plane role has its name or address",
+            cp.name, cp.ip, cluster.name
+        )));
+    }
+    let nodes = nodes.len();
     state.from_nodes = i32::try_from(nodes).ok();
     ctx.info(format!("{nodes} nodes before the expansion"));
     Ok(())
+}
+
+/// Whether `node` has the control-plane role and is the machine `name` / `ip`.
+fn is_control_plane_of(node: &k8s_openapi::api::core::v1::Node, name: &str, ip: &str) -> bool {
+    let role = node
+        .metadata
+        .labels
+        .as_ref()
+        .is_some_and(|l| l.contains_key("node-role.kubernetes.io/control-plane"));
+    let named = node.metadata.name.as_deref() == Some(&name.to_ascii_lowercase());
+    let addressed = node
+        .status
+        .as_ref()
+        .and_then(|s| s.addresses.as_ref())
+        .is_some_and(|a| a.iter().any(|a| a.address == ip));
+    role && (named || addressed)
 }
 
 async fn record(ctx: &StepContext, input: &ExpandClusterInput, state: &ExpandClusterState) -> Result<(), StepError> {

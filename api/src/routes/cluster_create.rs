@@ -16,7 +16,6 @@ use taichu_workflows::kubeadm::{ClusterSpec, Cni, PackageSource};
 
 use super::ApiTags;
 use super::create_tasks::CreateTaskDetail;
-use super::run_views::RunVisibility;
 use crate::auth::WriterAuth;
 use crate::envelope::ok;
 use crate::error::{ApiError, ApiResult};
@@ -31,8 +30,9 @@ pub const CREATED_PROVIDER: &str = "kubeadm";
 pub struct CreateFromMachinesRequest {
     /// 1-63 lower-case letters, digits and `-`.
     pub cluster_name: String,
-    /// Registered machines, `ready` and in no cluster: one with role
-    /// `control-plane` (kubeadm init runs there), the others workers.
+    /// Registered machines, `ready` and in no cluster: at least one with role
+    /// `control-plane` (kubeadm init runs on the first; more need
+    /// `control_plane_endpoint`), the others workers.
     pub machine_ids: Vec<String>,
     /// e.g. `v1.30.4`.
     pub kubernetes_version: String,
@@ -170,25 +170,19 @@ impl ClusterCreateApi {
         }
         spec.check(control_planes.len())
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
-        let control_plane = match control_planes.as_slice() {
-            [one] => one.clone(),
-            [] => {
-                return Err(ApiError::bad_request(
-                    "machine_ids: name one machine with role control-plane",
-                ));
-            }
-            _ => {
-                return Err(ApiError::bad_request(
-                    "machine_ids: more than one control plane is not supported yet; name one (join others later)",
-                ));
-            }
-        };
+        if control_planes.is_empty() {
+            return Err(ApiError::bad_request(
+                "machine_ids: name at least one machine with role control-plane",
+            ));
+        }
+        let control_plane = control_planes.remove(0);
         let id = new_id();
         let input = CreateClusterInput {
             cluster_id: id.clone(),
             cluster_name: spec.cluster_name.clone(),
             spec,
             control_plane,
+            other_control_planes: control_planes,
             workers,
         };
         let mut locks = vec![Lock::Cluster(id.clone())];
@@ -214,6 +208,6 @@ impl ClusterCreateApi {
             .await?;
         txn.commit().await?;
         let run = state.engine.enqueue(started).await;
-        Ok(ok(CreateTaskDetail::of(&run, RunVisibility::Full, String::new())))
+        Ok(ok(CreateTaskDetail::started(&state, &run).await?))
     }
 }

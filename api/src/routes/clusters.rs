@@ -38,6 +38,8 @@ pub struct ClusterView {
     pub has_kubeconfig: bool,
     /// An admin allowed `insecure-skip-tls-verify` or plain `http` for this cluster.
     pub allow_insecure: bool,
+    /// For an imported cluster: its registered control-plane machine (expansion gets join tokens there).
+    pub control_plane_machine_id: Option<String>,
     pub created_by: Option<String>,
     /// The owner's user id; the owner and admins may delete it and read its audit trail.
     pub owner_id: Option<String>,
@@ -63,6 +65,7 @@ impl From<Model> for ClusterView {
             created_by: m.created_by,
             owner_id: m.owner_id,
             allow_insecure: m.allow_insecure,
+            control_plane_machine_id: m.control_plane_machine_id,
             last_seen_at: m.last_seen_at,
             created_at: m.created_at,
             updated_at: m.updated_at,

@@ -7,7 +7,7 @@ use poem_openapi::{Object, OpenApi};
 use taichu_storage::entities::workflow_runs;
 
 use super::ApiTags;
-use super::run_views::{RunVisibility, input_of, load_of_kind, log_text, page_of_kind, views};
+use super::run_views::{RunHost, RunVisibility, hosts_of, input_of, load_of_kind, log_text, page_of_kind, views};
 use taichu_storage::db;
 use taichu_workflows::create_cluster::CreateClusterInput;
 use taichu_workflows::{Lock, WorkflowError};
@@ -49,15 +49,18 @@ pub struct CreateTaskDetail {
     pub error: Option<String>,
     /// The run's log, one line per entry (admins and whoever started it).
     pub logs: String,
+    /// Each machine and the steps it has been through.
+    pub hosts: Vec<RunHost>,
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
 }
 
 impl CreateTaskDetail {
-    /// The task `run`, as `visibility` lets the caller see it, with `logs`.
-    pub fn of(run: &workflow_runs::Model, visibility: RunVisibility, logs: String) -> Self {
+    /// The task `run`, as `visibility` lets the caller see it, with `logs` and `hosts`.
+    pub fn of(run: &workflow_runs::Model, visibility: RunVisibility, logs: String, hosts: Vec<RunHost>) -> Self {
         Self {
             logs,
+            hosts,
             id: run.id.clone(),
             cluster_name: cluster_name(run),
             cluster_id: run.subject.clone(),
@@ -71,12 +74,37 @@ impl CreateTaskDetail {
     }
 }
 
+impl CreateTaskDetail {
+    /// A task its caller just started (or restarted): its hosts, no log yet.
+    pub async fn started(state: &AppState, run: &workflow_runs::Model) -> Result<Self, ApiError> {
+        let hosts = task_hosts(state, run, RunVisibility::Full).await?;
+        Ok(Self::of(run, RunVisibility::Full, String::new(), hosts))
+    }
+}
+
 /// The step running now (or where the run stopped).
 fn current_step(run: &workflow_runs::Model) -> Option<String> {
     let plan = super::workflows::plan_of(run);
     let index = usize::try_from(run.current_step).unwrap_or(0);
     plan.get(index.min(plan.len().saturating_sub(1)))
         .map(|s| s.name.clone())
+}
+
+/// The task's machines and their step states.
+pub async fn task_hosts(
+    state: &AppState,
+    run: &workflow_runs::Model,
+    visibility: RunVisibility,
+) -> Result<Vec<RunHost>, ApiError> {
+    let Some(input) = input_of::<CreateClusterInput>(run) else {
+        return Ok(Vec::new());
+    };
+    let machines: Vec<(String, &str)> = input
+        .control_planes()
+        .map(|id| (id.clone(), "control-plane"))
+        .chain(input.workers.iter().map(|id| (id.clone(), "worker")))
+        .collect();
+    hosts_of(state, run, visibility, &machines).await
 }
 
 fn cluster_name(run: &workflow_runs::Model) -> Option<String> {
@@ -123,7 +151,8 @@ impl CreateTasksApi {
         let run = load_of_kind(&state, &task_id, CREATE_CLUSTER, "create task").await?;
         let visibility = RunVisibility::for_caller(&auth.0, &run);
         let logs = log_text(&state, &run, visibility).await?;
-        Ok(ok(CreateTaskDetail::of(&run, visibility, logs)))
+        let hosts = task_hosts(&state, &run, visibility).await?;
+        Ok(ok(CreateTaskDetail::of(&run, visibility, logs, hosts)))
     }
 
     /// Resume a failed task at the step it failed in (the same run: steps
@@ -146,11 +175,7 @@ impl CreateTasksApi {
         let input: CreateClusterInput =
             input_of(&run).ok_or_else(|| ApiError::internal("a create task's input does not parse"))?;
         let mut locks = vec![Lock::Cluster(input.cluster_id.clone())];
-        locks.extend(
-            std::iter::once(&input.control_plane)
-                .chain(&input.workers)
-                .map(|m| Lock::Machine(m.clone())),
-        );
+        locks.extend(input.all().map(|m| Lock::Machine(m.clone())));
         let txn = db::begin_write(&state.db).await?;
         let started = state
             .engine
@@ -162,6 +187,6 @@ impl CreateTasksApi {
             })?;
         txn.commit().await?;
         let run = state.engine.enqueue(started).await;
-        Ok(ok(CreateTaskDetail::of(&run, RunVisibility::Full, String::new())))
+        Ok(ok(CreateTaskDetail::started(&state, &run).await?))
     }
 }

@@ -7,18 +7,22 @@ use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::{Object, OpenApi};
+use taichu_storage::entities::clusters::Model as Cluster;
 use taichu_storage::entities::machines::Model as Machine;
 use taichu_storage::entities::workflow_runs;
 use taichu_storage::repositories::machines::{self, MachineStatus};
 use taichu_storage::repositories::workflow_runs::{self as runs, RunFilter};
+use taichu_storage::repositories::{clusters, operation_locks};
 use taichu_storage::{PageRequest, db};
+use taichu_workflows::create_cluster::CreateClusterInput;
 use taichu_workflows::expand_cluster::{ExpandCluster, ExpandClusterInput};
 use taichu_workflows::kubeadm::{ClusterSpec, Cni, PackageSource};
 use taichu_workflows::{Lock, Workflow};
 
 use super::ApiTags;
 use super::cluster_create::{CREATED_PROVIDER, node_name_ok};
-use super::clusters::load_cluster;
+use super::clusters::{ClusterView, load_cluster};
+use super::create_tasks::CREATE_CLUSTER;
 use super::run_views::{RunVisibility, input_of};
 use crate::auth::{AuthUser, BearerAuth, WriterAuth};
 use crate::envelope::ok;
@@ -43,6 +47,63 @@ pub struct ExpansionRequest {
     pub instance_type: Option<String>,
     #[serde(default)]
     pub machine_ids: Option<Vec<String>>,
+}
+
+/// Names the registered machine that is a control plane of an imported cluster.
+#[derive(Debug, Object, serde::Deserialize)]
+pub struct ControlPlaneMachineRequest {
+    /// A `ready` machine with role `control-plane`, in no other cluster, that
+    /// the caller may use. Expansion checks it is a control-plane node of
+    /// this cluster before it asks it for a join token.
+    pub machine_id: String,
+}
+
+/// The machine expansion asks for join tokens: a created cluster's first
+/// control plane, or the one registered for an imported cluster; 409 otherwise.
+async fn control_plane_of(state: &AppState, cluster: &Cluster) -> Result<Machine, ApiError> {
+    let found = if cluster.provider.as_deref() == Some(CREATED_PROVIDER) {
+        machines::of_cluster(&state.db, &cluster.id)
+            .await?
+            .into_iter()
+            .find(|m| m.role == "control-plane")
+    } else if let Some(id) = &cluster.control_plane_machine_id {
+        machines::find(&state.db, id).await?
+    } else {
+        None
+    };
+    found.ok_or_else(|| {
+        ApiError::conflict(format!(
+            "cluster {} has no control-plane machine registered for it; register the machine (role control-plane) and name it with PUT /clusters/{}/control-plane-machine",
+            cluster.name, cluster.id
+        ))
+    })
+}
+
+/// What the new machines are prepared with: the creation's own spec for a
+/// cluster Taichu created; for an imported one, its version and the defaults.
+async fn spec_of(state: &AppState, cluster: &Cluster) -> Result<ClusterSpec, ApiError> {
+    let filter = RunFilter {
+        kind: Some(CREATE_CLUSTER.to_owned()),
+        status: None,
+        subject: Some(cluster.id.clone()),
+    };
+    let page = PageRequest::new(Some(1), Some(1)).map_err(ApiError::bad_request)?;
+    let created = runs::list(&state.db, filter, page).await?;
+    if let Some(input) = created.items.first().and_then(input_of::<CreateClusterInput>) {
+        return Ok(input.spec);
+    }
+    Ok(ClusterSpec {
+        cluster_name: cluster.name.clone(),
+        kubernetes_version: cluster.version.clone().unwrap_or_default(),
+        pod_cidr: "10.244.0.0/16".into(),
+        service_cidr: "10.96.0.0/12".into(),
+        cni: Cni::None,
+        cni_manifest: None,
+        container_runtime_endpoint: "unix:///run/containerd/containerd.sock".into(),
+        control_plane_endpoint: None,
+        image_repository: None,
+        package_source: PackageSource::Preinstalled,
+    })
 }
 
 /// One expansion.
@@ -159,8 +220,9 @@ pub struct ExpansionApi;
 
 #[OpenApi(tag = "ApiTags::Clusters")]
 impl ExpansionApi {
-    /// Join more ready machines to a cluster Taichu created, as workers (its
-    /// owner or an admin). 409 for a cluster with no control-plane machine of its own.
+    /// Join more ready machines to a cluster as workers (its owner or an
+    /// admin): a cluster Taichu created, or an imported one with its
+    /// control-plane machine named. 409 for a cluster with neither.
     #[oai(path = "/clusters/:id/expansion", method = "post")]
     async fn expand(
         &self,
@@ -171,30 +233,9 @@ impl ExpansionApi {
     ) -> ApiResult<ExpansionView> {
         let cluster = load_cluster(&state, &id).await?;
         auth.0.require_owner(cluster.owner_id.as_deref(), "cluster")?;
-        let control_plane = machines::of_cluster(&state.db, &cluster.id)
-            .await?
-            .into_iter()
-            .find(|m| m.role == "control-plane")
-            .filter(|_| cluster.provider.as_deref() == Some(CREATED_PROVIDER))
-            .ok_or_else(|| {
-                ApiError::conflict(format!(
-                    "cluster {} has no control-plane machine registered for it (only clusters Taichu created can be expanded yet)",
-                    cluster.id
-                ))
-            })?;
+        let control_plane = control_plane_of(&state, &cluster).await?;
         let new = pick(&state, &auth.0, &body.0).await?;
-        let spec = ClusterSpec {
-            cluster_name: cluster.name.clone(),
-            kubernetes_version: cluster.version.clone().unwrap_or_default(),
-            pod_cidr: "10.244.0.0/16".into(),
-            service_cidr: "10.96.0.0/12".into(),
-            cni: Cni::None,
-            cni_manifest: None,
-            container_runtime_endpoint: "unix:///run/containerd/containerd.sock".into(),
-            control_plane_endpoint: None,
-            image_repository: None,
-            package_source: PackageSource::Preinstalled,
-        };
+        let spec = spec_of(&state, &cluster).await?;
         let input = ExpandClusterInput {
             cluster_id: cluster.id.clone(),
             control_plane: control_plane.id.clone(),
@@ -211,6 +252,66 @@ impl ExpansionApi {
         txn.commit().await?;
         let run = state.engine.enqueue(started).await;
         Ok(ok(ExpansionView::of(&run, RunVisibility::Full)))
+    }
+
+    /// Name the registered machine that is one of an imported cluster's
+    /// control planes, so the cluster can be expanded (its owner or an
+    /// admin, with a machine they may use). Clusters Taichu created know
+    /// theirs: 409.
+    #[oai(path = "/clusters/:id/control-plane-machine", method = "put")]
+    async fn set_control_plane(
+        &self,
+        state: Data<&AppState>,
+        auth: WriterAuth,
+        id: Path<String>,
+        body: JsonBody<ControlPlaneMachineRequest>,
+    ) -> ApiResult<ClusterView> {
+        let cluster = load_cluster(&state, &id).await?;
+        auth.0.require_owner(cluster.owner_id.as_deref(), "cluster")?;
+        if cluster.provider.as_deref() == Some(CREATED_PROVIDER) {
+            return Err(ApiError::conflict(
+                "Taichu created this cluster and knows its control planes",
+            ));
+        }
+        let m = machines::find(&state.db, &body.0.machine_id)
+            .await?
+            .ok_or_else(|| ApiError::bad_request(format!("machine_id: no machine {}", body.0.machine_id)))?;
+        auth.0.require_owner(m.owner_id.as_deref(), "machine")?;
+        if m.role != "control-plane" {
+            return Err(ApiError::bad_request(format!(
+                "machine_id: machine {} has role {}, not control-plane",
+                m.name, m.role
+            )));
+        }
+        if m.machine_status() != MachineStatus::Ready {
+            return Err(ApiError::bad_request(format!(
+                "machine_id: machine {} is {}; check it until it is ready",
+                m.name, m.status
+            )));
+        }
+        if let Some(other) = m.cluster_id.as_deref().filter(|c| *c != cluster.id) {
+            return Err(ApiError::conflict(format!("machine {} is in cluster {other}", m.name)));
+        }
+        let txn = db::begin_write(&state.db).await?;
+        if let Some(holder) = operation_locks::holder(&txn, &Lock::Machine(m.id.clone()).key()).await? {
+            return Err(ApiError::conflict(format!(
+                "machine {} is busy: {} {} is running on it",
+                m.name, holder.kind, holder.run_id
+            )));
+        }
+        if let Some(old) = cluster.control_plane_machine_id.as_deref().filter(|o| *o != m.id) {
+            machines::release_from_cluster(&txn, old, &cluster.id).await?;
+        }
+        let taken = machines::assign_to_cluster(&txn, std::slice::from_ref(&m.id), &cluster.id).await?;
+        if taken == 0 && m.cluster_id.is_none() {
+            return Err(ApiError::conflict(format!(
+                "machine {} was just taken by another cluster",
+                m.name
+            )));
+        }
+        clusters::set_control_plane_machine(&txn, &cluster.id, &m.id).await?;
+        txn.commit().await?;
+        Ok(ok(load_cluster(&state, &cluster.id).await?.into()))
     }
 
     /// The cluster's expansions, newest first.

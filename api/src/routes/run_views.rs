@@ -100,3 +100,63 @@ pub async fn log_text(state: &AppState, run: &Model, visibility: RunVisibility) 
         .collect::<Vec<_>>()
         .join("\n"))
 }
+
+/// One step of one host of a run.
+#[derive(Debug, poem_openapi::Object)]
+pub struct HostStep {
+    /// The run's step (`preflight`, `prepare`, `init`, `join-workers`, …).
+    pub step: String,
+    /// `running`, `done`, `skipped` (already done: a resumed run) or `failed`.
+    pub status: String,
+    /// Why it failed or was skipped (admins and whoever started the run).
+    pub detail: Option<String>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Where one machine of a multi-host run is.
+#[derive(Debug, poem_openapi::Object)]
+pub struct RunHost {
+    pub machine_id: String,
+    /// The machine's name and address (absent once the machine is deleted).
+    pub name: Option<String>,
+    pub ip: Option<String>,
+    /// `control-plane` or `worker`.
+    pub role: String,
+    /// The steps it has been through, in order; none yet: waiting for its first.
+    pub steps: Vec<HostStep>,
+}
+
+/// The per-host states of `run` for `machines` (id, role), as `visibility` allows.
+pub async fn hosts_of(
+    state: &AppState,
+    run: &Model,
+    visibility: RunVisibility,
+    machines: &[(String, &str)],
+) -> Result<Vec<RunHost>, ApiError> {
+    let rows = taichu_storage::repositories::run_hosts::of_run(&state.db, &run.id).await?;
+    let mut hosts = Vec::with_capacity(machines.len());
+    for (id, role) in machines {
+        let machine = taichu_storage::repositories::machines::find(&state.db, id).await?;
+        let steps = rows
+            .iter()
+            .filter(|r| r.machine_id == *id)
+            .map(|r| HostStep {
+                step: r.step.clone(),
+                status: r.status.clone(),
+                detail: match visibility {
+                    RunVisibility::Full => r.detail.clone(),
+                    RunVisibility::Summary => None,
+                },
+                updated_at: r.updated_at,
+            })
+            .collect();
+        hosts.push(RunHost {
+            machine_id: id.clone(),
+            name: machine.as_ref().map(|m| m.name.clone()),
+            ip: machine.map(|m| m.ip),
+            role: (*role).to_owned(),
+            steps,
+        });
+    }
+    Ok(hosts)
+}

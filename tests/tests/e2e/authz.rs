@@ -77,6 +77,10 @@ fn matrix() -> BTreeMap<&'static str, (Access, Value)> {
         ("POST /clusters/create", (Writer, json!({}))),
         ("POST /clusters/{id}/expansion", (Owner, json!({}))),
         ("GET /clusters/{id}/expansion/history", (Signed, none.clone())),
+        (
+            "PUT /clusters/{id}/control-plane-machine",
+            (Owner, json!({"machine_id": "none"})),
+        ),
         ("POST /create-tasks/{task_id}/retry", (Writer, none.clone())),
         ("GET /clusters/imports", (Signed, none.clone())),
         ("GET /imports/{import_id}/status", (Signed, none.clone())),

@@ -7,12 +7,12 @@ use taichu_tests::sshd::TEST_PASSWORD;
 use taichu_tests::{TestApp, machine_body, spawn_app};
 
 /// Registers each host as a machine (`role` per host) and waits until it is ready.
-async fn machines(app: &TestApp, token: &str, fleet: &KubeFleet, roles: &[(&str, &str)]) -> Vec<String> {
+pub(crate) async fn machines(app: &TestApp, token: &str, fleet: &KubeFleet, roles: &[(&str, &str)]) -> Vec<String> {
     labelled(app, token, fleet, roles, &[]).await
 }
 
 /// As [`machines`], the hosts from `first` on, with an `instance-type` label each.
-async fn labelled(
+pub(crate) async fn labelled(
     app: &TestApp,
     token: &str,
     fleet: &KubeFleet,
@@ -34,8 +34,19 @@ async fn labelled(
     ids
 }
 
+/// A fleet with a host per role (tools at v1.30.4), the program, an owner's
+/// token and the hosts registered as the owner's ready machines; `None`
+/// where sshd or network namespaces are missing.
+pub(crate) async fn fleet_of(roles: &[(&str, &str)]) -> Option<(KubeFleet, TestApp, String, Vec<String>)> {
+    let fleet = KubeFleet::start(roles.len(), "v1.30.4").await?;
+    let app = spawn_app().await;
+    let (_, owner) = app.user("owner").await;
+    let ids = machines(&app, &owner, &fleet, roles).await;
+    Some((fleet, app, owner, ids))
+}
+
 /// Starts a create task with `body` and waits for its end; (task id, cluster id, finished run).
-async fn create(app: &TestApp, token: &str, body: Value) -> (String, String, Value) {
+pub(crate) async fn create(app: &TestApp, token: &str, body: Value) -> (String, String, Value) {
     let task = app.post("/clusters/create", token, body).await.data().clone();
     let task_id = task["id"].as_str().expect("task").to_owned();
     let cluster_id = task["cluster_id"].as_str().expect("cluster").to_owned();
@@ -45,25 +56,37 @@ async fn create(app: &TestApp, token: &str, body: Value) -> (String, String, Val
 
 /// The version the fleet's test API server reports: a cluster expanded
 /// later asks its new machines for the version its server runs.
-const SERVER_VERSION: &str = "v1.33.1";
+pub(crate) const SERVER_VERSION: &str = "v1.33.1";
 
-fn words(c: &[&str]) -> Vec<String> {
+/// (step, status) of host `i` in a create task's view.
+pub(crate) fn host_steps(detail: &Value, i: usize) -> Vec<(String, String)> {
+    detail["hosts"][i]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["step"].as_str().expect("step").to_owned(),
+                s["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn words(c: &[&str]) -> Vec<String> {
     c.iter().map(|s| (*s).to_owned()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_control_plane_and_two_workers_become_a_healthy_registered_cluster() {
-    let Some(fleet) = KubeFleet::start(3, "v1.30.4").await else {
-        return;
-    };
-    let app = spawn_app().await;
-    let (_, owner) = app.user("owner").await;
     let roles = [
         ("cp-1", "control-plane"),
         ("worker-1", "worker"),
         ("worker-2", "worker"),
     ];
-    let ids = machines(&app, &owner, &fleet, &roles).await;
+    let Some((fleet, app, owner, ids)) = fleet_of(&roles).await else {
+        return;
+    };
     let body = json!({"cluster_name": "made", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
     let (task_id, cluster_id, run) = create(&app, &owner, body).await;
     assert_eq!(run["status"], "completed", "{run}");
@@ -78,6 +101,19 @@ async fn a_control_plane_and_two_workers_become_a_healthy_registered_cluster() {
     assert_eq!(detail["current_step"], "register");
     let logs = detail["logs"].as_str().expect("logs");
     assert!(!logs.contains(TOKEN), "the join token is never logged");
+    // Each host and the steps it went through.
+    let hosts = detail["hosts"].as_array().expect("hosts");
+    assert_eq!(hosts.len(), 3, "{detail}");
+    assert_eq!(hosts[0]["name"], "cp-1");
+    assert_eq!(hosts[0]["role"], "control-plane");
+    let done = |steps: &[&str]| -> Vec<(String, String)> {
+        steps.iter().map(|s| ((*s).to_owned(), "done".to_owned())).collect()
+    };
+    assert_eq!(host_steps(&detail, 0), done(&["preflight", "prepare", "init"]));
+    for (i, host) in hosts.iter().enumerate().skip(1) {
+        assert_eq!(host["role"], "worker");
+        assert_eq!(host_steps(&detail, i), done(&["preflight", "prepare", "join-workers"]));
+    }
     let cluster: Value = app.get(&format!("/clusters/{cluster_id}"), &owner).await.data().clone();
     assert_eq!(cluster["status"], "healthy", "{cluster}");
     assert_eq!(cluster["node_count"], 3, "{cluster}");
@@ -127,6 +163,15 @@ async fn a_control_plane_and_two_workers_become_a_healthy_registered_cluster() {
             vec![words(&["modprobe", "overlay"]), words(&["modprobe", "br_netfilter"])]
         );
     }
+    for host in &fleet.hosts {
+        // The container runtime's socket was looked for before kubeadm ran.
+        assert!(
+            host.calls_of("sudo")
+                .contains(&words(&["sudo", "test", "-S", "/run/containerd/containerd.sock"])),
+            "{:?}",
+            host.calls_of("sudo")
+        );
+    }
     let rendered: Vec<Value> = serde_yaml::Deserializer::from_str(
         &std::fs::read_to_string(cp.state.join("init-config.yaml")).expect("config"),
     )
@@ -140,19 +185,10 @@ async fn a_control_plane_and_two_workers_become_a_healthy_registered_cluster() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_request_is_checked_before_anything_is_written() {
-    let Some(fleet) = KubeFleet::start(2, "v1.30.4").await else {
+    let Some((fleet, app, owner, ids)) = fleet_of(&[("cp-1", "control-plane"), ("worker-1", "worker")]).await else {
         return;
     };
-    let app = spawn_app().await;
-    let (_, owner) = app.user("owner").await;
     let (_, other) = app.user("other").await;
-    let ids = machines(
-        &app,
-        &owner,
-        &fleet,
-        &[("cp-1", "control-plane"), ("worker-1", "worker")],
-    )
-    .await;
     let base = json!({"cluster_name": "checked", "machine_ids": ids, "kubernetes_version": "v1.30.4"});
     let with = |k: &str, v: Value| {
         let mut b = base.clone();
@@ -291,18 +327,15 @@ async fn a_worker_killed_during_a_join_resumes_without_running_anything_twice() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_join_names_the_host_and_a_retry_resumes_there() {
-    let Some(fleet) = KubeFleet::start(3, "v1.30.4").await else {
-        return;
-    };
-    let app = spawn_app().await;
-    let (_, owner) = app.user("owner").await;
-    let (_, other) = app.user("other").await;
     let roles = [
         ("cp-1", "control-plane"),
         ("worker-1", "worker"),
         ("worker-2", "worker"),
     ];
-    let ids = machines(&app, &owner, &fleet, &roles).await;
+    let Some((fleet, app, owner, ids)) = fleet_of(&roles).await else {
+        return;
+    };
+    let (_, other) = app.user("other").await;
     fleet.hosts[2].fail_join(true);
     let body =
         json!({"cluster_name": "retried", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
@@ -357,18 +390,9 @@ async fn a_failed_join_names_the_host_and_a_retry_resumes_there() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn teardown_resets_every_machine_and_frees_them() {
-    let Some(fleet) = KubeFleet::start(2, "v1.30.4").await else {
+    let Some((fleet, app, owner, ids)) = fleet_of(&[("cp-1", "control-plane"), ("worker-1", "worker")]).await else {
         return;
     };
-    let app = spawn_app().await;
-    let (_, owner) = app.user("owner").await;
-    let ids = machines(
-        &app,
-        &owner,
-        &fleet,
-        &[("cp-1", "control-plane"), ("worker-1", "worker")],
-    )
-    .await;
     let body = json!({"cluster_name": "brief", "machine_ids": ids, "kubernetes_version": "v1.30.4", "cni": "flannel"});
     let (_, cluster, run) = create(&app, &owner, body).await;
     assert_eq!(run["status"], "completed", "{run}");

@@ -17,10 +17,14 @@ mod backups;
 mod clusters;
 /// Clusters created with kubeadm on registered machines.
 mod create;
+/// Creating on hosts that differ: control planes, apt, what a host lacks, hostile values.
+mod create_hosts;
 /// The workflow engine with workflows defined in the tests.
 mod engine;
 /// The envelope, health, request ids, shutdown.
 mod envelope;
+/// Expanding imported clusters.
+mod expansion;
 /// The real test peers: etcd clusters on SSH hosts, an S3 server.
 mod harness;
 /// Importing clusters.

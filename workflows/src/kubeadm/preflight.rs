@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 /// Prints `key=value` facts. Only /proc, /sys and /etc are read (no `ss`
 /// needed on the host); a module counts when loaded or when `modprobe -n`
-/// (a dry run) finds it.
+/// (a dry run) finds it; otherwise modprobe's last word on it is kept
+/// for the error.
 pub const PREFLIGHT: &str = r#"
 os=unknown; version=
 if [ -r /etc/os-release ]; then . /etc/os-release; os=${ID:-unknown}; version=${VERSION_ID:-}; fi
@@ -21,8 +22,12 @@ for file in /proc/net/tcp /proc/net/tcp6; do
   [ -r "$file" ] && awk 'NR > 1 && $4 == "0A" { n = split($2, a, ":"); print "listening=" a[n] }' "$file"
 done
 for module in br_netfilter overlay; do
-  if [ -d "/sys/module/$module" ] || modprobe -n "$module" >/dev/null 2>&1; then
+  if [ -d "/sys/module/$module" ]; then
     echo "module=$module"
+  elif said=$(modprobe -n "$module" 2>&1); then
+    echo "module=$module"
+  else
+    echo "module_missing=$module:$(printf '%s' "$said" | tail -n 1 | cut -c 1-200)"
   fi
 done
 "#;
@@ -49,6 +54,8 @@ pub struct HostFacts {
     pub time: i64,
     pub listening: BTreeSet<u16>,
     pub modules: BTreeSet<String>,
+    /// What `modprobe -n` said about each module it could not find.
+    pub module_errors: Vec<String>,
 }
 
 impl HostFacts {
@@ -85,6 +92,7 @@ impl HostFacts {
                 "module" => {
                     facts.modules.insert(value.to_owned());
                 }
+                "module_missing" => facts.module_errors.push(value.to_owned()),
                 _ => {}
             }
         }
@@ -126,8 +134,14 @@ impl HostFacts {
         }
         let missing: Vec<&str> = MODULES.iter().copied().filter(|m| !self.modules.contains(*m)).collect();
         if !missing.is_empty() {
+            let said = if self.module_errors.is_empty() {
+                String::new()
+            } else {
+                let said: Vec<String> = self.module_errors.iter().map(|e| crate::upstream::tidy(e)).collect();
+                format!(" (modprobe -n: {})", said.join("; "))
+            };
             problems.push(format!(
-                "kernel module(s) {} neither loaded nor available",
+                "kernel module(s) {} neither loaded nor available{said}",
                 missing.join(", ")
             ));
         }
