@@ -21,3 +21,5 @@ echo "== workspace suite (SQLite) =="
 run_tests --workspace
 echo "== API suite on PostgreSQL (${TAICHU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}) =="
 TAICHU_TEST_DATABASE=postgres run_tests -p taichu-tests
+echo "== schemathesis against the committed spec (taichu serve, SQLite) =="
+bash scripts/schemathesis.sh

@@ -37,6 +37,12 @@ pub enum ApiError {
     /// The request conflicts with the current state (duplicate name, running operation).
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// The body is larger than the server accepts (8 MiB).
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// The body is not `application/json`.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// Too many attempts; retry after the given number of seconds.
     #[oai(status = 429)]
     TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
@@ -101,11 +107,21 @@ fn bad_request_from_parse(err: poem::Error) -> ApiError {
 /// Wraps errors that did not come from a handler (unknown route, wrong
 /// method, unparsable request, failed bearer check) in the envelope.
 pub async fn envelope_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let path = req.uri().path().to_owned();
     match next.call(req).await {
         Ok(resp) => Ok(resp.into_response()),
         Err(err) if err.is_from_response() => Ok(err.into_response()),
         Err(err) => {
             let status = err.status();
+            if status == poem::http::StatusCode::METHOD_NOT_ALLOWED
+                && let Some(allow) = crate::allow::methods_of(&path)
+            {
+                let body = ErrorBody::new(405, format!("method not allowed; this path takes {allow}"));
+                return Ok(Json(body)
+                    .with_status(status)
+                    .with_header(poem::http::header::ALLOW, allow)
+                    .into_response());
+            }
             let message = if err.is::<poem_openapi::error::AuthorizationError>() {
                 "missing or malformed `Authorization: Bearer <token>` header".to_owned()
             } else if status.is_server_error() {

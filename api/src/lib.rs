@@ -1,5 +1,7 @@
 //! Taichu's HTTP API: routes, auth, envelope, OpenAPI, and the `taichu` binary's commands.
 
+/// The `Allow` header of 405 answers.
+pub mod allow;
 /// The audit middleware: every mutating request recorded after it completes.
 pub mod audit_trail;
 /// Tokens, sessions, roles, throttling, the default admin.

@@ -122,3 +122,24 @@ ensure_test_tools() {
   "$dir/bin/weed" version >/dev/null
   echo "$wanted" >"$dir/.installed"
 }
+
+# Schemathesis (PyPI, pinned) for scripts/schemathesis.sh, in its own venv.
+ensure_api_tools() {
+  export TAICHU_API_TOOLS="${TAICHU_API_TOOLS:-/opt/taichu-api-tools}"
+  local wanted="schemathesis==4.32.5"
+  if [ "$(cat "$TAICHU_API_TOOLS/.installed" 2>/dev/null)" = "$wanted" ] &&
+    [ -x "$TAICHU_API_TOOLS/bin/schemathesis" ]; then
+    return 0
+  fi
+  echo "installing API test tools into $TAICHU_API_TOOLS ($wanted)"
+  local python=/usr/bin/python3
+  [ -x "$python" ] || python=$(command -v python3)
+  if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    apt_install python3-venv
+  fi
+  rm -rf "$TAICHU_API_TOOLS"
+  "$python" -m venv "$TAICHU_API_TOOLS"
+  # $wanted unquoted: one argument per package.
+  "$TAICHU_API_TOOLS/bin/pip" install -q $wanted
+  echo "$wanted" >"$TAICHU_API_TOOLS/.installed"
+}

@@ -20,6 +20,7 @@ use crate::validate;
 
 /// One audited action.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditLogView {
     pub id: String,
     pub user_id: Option<String>,
@@ -65,6 +66,7 @@ impl From<Model> for AuditLogView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditLogList {
     pub audit_logs: Vec<AuditLogView>,
     pub total: u64,
@@ -72,6 +74,7 @@ pub struct AuditLogList {
 
 /// An entry a client records itself; the actor is always the caller.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateAuditRequest {
     pub action: String,
     pub resource_type: String,
@@ -99,7 +102,7 @@ async fn list_page(
 #[OpenApi(tag = "ApiTags::Audit")]
 impl AuditApi {
     /// The global audit trail, newest first (admin).
-    #[oai(path = "/audit", method = "get")]
+    #[oai(path = "/audit", method = "get", operation_id = "list_audit_logs")]
     #[expect(
         clippy::too_many_arguments,
         reason = "each query filter is its own documented parameter"
@@ -108,8 +111,8 @@ impl AuditApi {
         &self,
         state: Data<&AppState>,
         _auth: AdminAuth,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
         username: Query<Option<String>>,
         action: Query<Option<String>>,
         resource_type: Query<Option<String>>,
@@ -130,7 +133,7 @@ impl AuditApi {
     }
 
     /// Record an audit entry as the caller; it is marked `source: client`.
-    #[oai(path = "/audit", method = "post")]
+    #[oai(path = "/audit", method = "post", operation_id = "create_audit_log")]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -169,14 +172,18 @@ impl AuditApi {
     }
 
     /// The audit trail of one cluster, newest first (admin or the cluster's owner).
-    #[oai(path = "/clusters/:id/audit", method = "get")]
+    #[oai(
+        path = "/clusters/:id/audit",
+        method = "get",
+        operation_id = "list_cluster_audit_logs"
+    )]
     async fn cluster_audit(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<String>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<AuditLogList> {
         let cluster = super::clusters::load_cluster(&state, &id).await?;
         auth.0.require_owner(cluster.owner_id.as_deref(), "cluster")?;

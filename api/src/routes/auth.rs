@@ -19,6 +19,7 @@ use crate::state::AppState;
 use crate::validate;
 
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LoginRequest {
     pub username: String,
     #[oai(write_only)]
@@ -28,6 +29,7 @@ pub struct LoginRequest {
 /// Registration creates the role the server is configured with
 /// (`TAICHU_REGISTER_ROLE`, `viewer` by default); any role in the body is ignored.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RegisterRequest {
     /// 3-64 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
     pub username: String,
@@ -38,6 +40,7 @@ pub struct RegisterRequest {
 }
 
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RefreshRequest {
     #[oai(write_only)]
     pub refresh_token: String,
@@ -45,6 +48,7 @@ pub struct RefreshRequest {
 
 /// Who the tokens belong to.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TokenUser {
     pub id: String,
     pub username: String,
@@ -53,6 +57,7 @@ pub struct TokenUser {
 
 /// A new access token and its refresh token.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LoginData {
     /// HS256 JWT for `Authorization: Bearer`.
     pub token: String,
@@ -82,6 +87,7 @@ impl From<TokenPair> for LoginData {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TestTokenData {
     pub token: String,
 }
@@ -112,7 +118,7 @@ async fn throttled(state: &AppState, req: &Request, action: &str, refusal: Refus
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
     /// Log in and receive an access token and a refresh token.
-    #[oai(path = "/auth/login", method = "post")]
+    #[oai(path = "/auth/login", method = "post", operation_id = "login")]
     async fn login(&self, state: Data<&AppState>, req: &Request, body: JsonBody<LoginRequest>) -> ApiResult<LoginData> {
         let LoginRequest { username, password } = body.0;
         let ip = client_ip(req, &state.settings.trusted_proxies);
@@ -135,7 +141,7 @@ impl AuthApi {
 
     /// Register an account, with the role the server gives new accounts
     /// (`viewer` unless configured otherwise); 403 when registration is closed.
-    #[oai(path = "/auth/register", method = "post")]
+    #[oai(path = "/auth/register", method = "post", operation_id = "register")]
     async fn register(
         &self,
         state: Data<&AppState>,
@@ -170,13 +176,13 @@ impl AuthApi {
 
     /// Exchange a refresh token for a new pair. Each refresh token works once;
     /// presenting a used one revokes the whole session.
-    #[oai(path = "/auth/refresh", method = "post")]
+    #[oai(path = "/auth/refresh", method = "post", operation_id = "refresh_token")]
     async fn refresh(&self, state: Data<&AppState>, body: JsonBody<RefreshRequest>) -> ApiResult<LoginData> {
         Ok(ok(sessions::refresh(&state, &body.refresh_token).await?.into()))
     }
 
     /// The caller's account.
-    #[oai(path = "/auth/profile", method = "get")]
+    #[oai(path = "/auth/profile", method = "get", operation_id = "get_profile")]
     async fn profile(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<UserView> {
         let user = users::find_by_id(&state.db, &auth.0.id)
             .await?
@@ -185,7 +191,7 @@ impl AuthApi {
     }
 
     /// Log out: revokes this access token and the session's refresh tokens.
-    #[oai(path = "/auth/logout", method = "post")]
+    #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
     async fn logout(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<MessageData> {
         sessions::logout(&state, &auth.0).await?;
         Ok(ok(MessageData::new("logged out")))
@@ -193,7 +199,7 @@ impl AuthApi {
 
     /// Development only: a token for the `admin` account without a password.
     /// Answers 404 unless the server runs with `TAICHU_DEV_MODE=true`.
-    #[oai(path = "/auth/token", method = "get")]
+    #[oai(path = "/auth/token", method = "get", operation_id = "get_token")]
     async fn test_token(&self, state: Data<&AppState>) -> ApiResult<TestTokenData> {
         if !state.settings.dev_mode {
             return Err(ApiError::not_found("route"));

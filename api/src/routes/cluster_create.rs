@@ -27,6 +27,7 @@ pub const CREATED_PROVIDER: &str = "kubeadm";
 
 /// A cluster to create from registered machines.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateFromMachinesRequest {
     /// 1-63 lower-case letters, digits and `-`.
     pub cluster_name: String,
@@ -122,7 +123,11 @@ impl ClusterCreateApi {
     /// Create a cluster with kubeadm on registered machines (theirs or an
     /// admin's); returns the create task at once. 409 names a machine already
     /// taken by another cluster or task.
-    #[oai(path = "/clusters/create", method = "post")]
+    #[oai(
+        path = "/clusters/create",
+        method = "post",
+        operation_id = "create_cluster_from_machines"
+    )]
     async fn create(
         &self,
         state: Data<&AppState>,

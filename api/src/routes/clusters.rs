@@ -23,6 +23,7 @@ use crate::validate;
 
 /// A cluster as the API shows it (the kubeconfig only as `has_kubeconfig`).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ClusterView {
     pub id: String,
     pub name: String,
@@ -74,6 +75,7 @@ impl From<Model> for ClusterView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ClusterList {
     pub clusters: Vec<ClusterView>,
     pub total: u64,
@@ -81,6 +83,7 @@ pub struct ClusterList {
 
 /// One cluster in the topology.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TopologyCluster {
     pub id: String,
     pub name: String,
@@ -91,12 +94,14 @@ pub struct TopologyCluster {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Topology {
     pub clusters: Vec<TopologyCluster>,
 }
 
 /// Register a cluster record.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateClusterRequest {
     /// Unique; 1-64 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
     pub name: String,
@@ -138,7 +143,7 @@ pub struct ClustersApi;
 #[OpenApi(tag = "ApiTags::Clusters")]
 impl ClustersApi {
     /// Register a cluster record (status `pending`); with a kubeconfig, import it.
-    #[oai(path = "/clusters", method = "post")]
+    #[oai(path = "/clusters", method = "post", operation_id = "create_cluster")]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -186,7 +191,7 @@ impl ClustersApi {
     }
 
     /// List clusters, filtered by status, provider, or part of the name.
-    #[oai(path = "/clusters", method = "get")]
+    #[oai(path = "/clusters", method = "get", operation_id = "list_clusters")]
     #[expect(
         clippy::too_many_arguments,
         reason = "each query filter is its own documented parameter"
@@ -198,8 +203,8 @@ impl ClustersApi {
         status: Query<Option<String>>,
         provider: Query<Option<String>>,
         search: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<ClusterList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
         let status = validate::word::<ClusterStatus>("status", status.0)?;
@@ -216,7 +221,7 @@ impl ClustersApi {
     }
 
     /// Every cluster with its status, size and version.
-    #[oai(path = "/clusters/topology", method = "get")]
+    #[oai(path = "/clusters/topology", method = "get", operation_id = "get_topology")]
     async fn topology(&self, state: Data<&AppState>, _auth: BearerAuth) -> ApiResult<Topology> {
         let clusters = clusters::all(&state.db)
             .await?
@@ -234,7 +239,7 @@ impl ClustersApi {
     }
 
     /// One cluster.
-    #[oai(path = "/clusters/:id", method = "get")]
+    #[oai(path = "/clusters/:id", method = "get", operation_id = "get_cluster")]
     async fn get(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<String>) -> ApiResult<ClusterView> {
         Ok(ok(load_cluster(&state, &id).await?.into()))
     }
@@ -243,7 +248,7 @@ impl ClustersApi {
     /// is not touched. With `teardown=true`, on a cluster Taichu created, a
     /// `teardown_cluster` run first resets every machine with `kubeadm reset`
     /// and the records go when it completes. Refused while an operation runs on it.
-    #[oai(path = "/clusters/:id", method = "delete")]
+    #[oai(path = "/clusters/:id", method = "delete", operation_id = "delete_cluster")]
     async fn delete(
         &self,
         state: Data<&AppState>,

@@ -21,6 +21,7 @@ use crate::state::AppState;
 pub const CREATE_CLUSTER: &str = <taichu_workflows::create_cluster::CreateCluster as taichu_workflows::Workflow>::KIND;
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateTaskSummary {
     pub id: String,
     pub cluster_name: Option<String>,
@@ -30,12 +31,14 @@ pub struct CreateTaskSummary {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateTaskList {
     pub tasks: Vec<CreateTaskSummary>,
     pub total: u64,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateTaskDetail {
     pub id: String,
     pub cluster_name: Option<String>,
@@ -118,13 +121,13 @@ pub struct CreateTasksApi;
 #[OpenApi(tag = "ApiTags::Workflows")]
 impl CreateTasksApi {
     /// Cluster creation tasks, newest first.
-    #[oai(path = "/create-tasks", method = "get")]
+    #[oai(path = "/create-tasks", method = "get", operation_id = "list_create_tasks")]
     async fn list(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<CreateTaskList> {
         let found = page_of_kind(&state, CREATE_CLUSTER, page.0, limit.0).await?;
         let tasks = views(&auth.0, &found, |r, _| CreateTaskSummary {
@@ -141,7 +144,7 @@ impl CreateTasksApi {
     }
 
     /// One cluster creation task with its log.
-    #[oai(path = "/create-tasks/:task_id", method = "get")]
+    #[oai(path = "/create-tasks/:task_id", method = "get", operation_id = "get_create_task")]
     async fn get(
         &self,
         state: Data<&AppState>,
@@ -159,7 +162,11 @@ impl CreateTasksApi {
     /// already done are not run again), after the cause was fixed on the
     /// host. Whoever started it or an admin; 409 when it has not failed or
     /// its cluster or machines are taken meanwhile.
-    #[oai(path = "/create-tasks/:task_id/retry", method = "post")]
+    #[oai(
+        path = "/create-tasks/:task_id/retry",
+        method = "post",
+        operation_id = "retry_create_task"
+    )]
     async fn retry(
         &self,
         state: Data<&AppState>,

@@ -38,6 +38,7 @@ const MAX_PAGES: u64 = 100;
 /// More workers: `node_count` ready machines labelled
 /// `instance-type=<instance_type>`, or the `machine_ids` named.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ExpansionRequest {
     /// 1-50.
     #[serde(default)]
@@ -51,6 +52,7 @@ pub struct ExpansionRequest {
 
 /// Names the registered machine that is a control plane of an imported cluster.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ControlPlaneMachineRequest {
     /// A `ready` machine with role `control-plane`, in no other cluster, that
     /// the caller may use. Expansion checks it is a control-plane node of
@@ -108,6 +110,7 @@ async fn spec_of(state: &AppState, cluster: &Cluster) -> Result<ClusterSpec, Api
 
 /// One expansion.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ExpansionView {
     /// The `expand_cluster` run.
     pub id: String,
@@ -144,6 +147,7 @@ impl ExpansionView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ExpansionHistory {
     pub expansions: Vec<ExpansionView>,
     pub total: u64,
@@ -223,7 +227,7 @@ impl ExpansionApi {
     /// Join more ready machines to a cluster as workers (its owner or an
     /// admin): a cluster Taichu created, or an imported one with its
     /// control-plane machine named. 409 for a cluster with neither.
-    #[oai(path = "/clusters/:id/expansion", method = "post")]
+    #[oai(path = "/clusters/:id/expansion", method = "post", operation_id = "expand_cluster")]
     async fn expand(
         &self,
         state: Data<&AppState>,
@@ -258,7 +262,11 @@ impl ExpansionApi {
     /// control planes, so the cluster can be expanded (its owner or an
     /// admin, with a machine they may use). Clusters Taichu created know
     /// theirs: 409.
-    #[oai(path = "/clusters/:id/control-plane-machine", method = "put")]
+    #[oai(
+        path = "/clusters/:id/control-plane-machine",
+        method = "put",
+        operation_id = "set_control_plane_machine"
+    )]
     async fn set_control_plane(
         &self,
         state: Data<&AppState>,
@@ -315,7 +323,11 @@ impl ExpansionApi {
     }
 
     /// The cluster's expansions, newest first.
-    #[oai(path = "/clusters/:id/expansion/history", method = "get")]
+    #[oai(
+        path = "/clusters/:id/expansion/history",
+        method = "get",
+        operation_id = "list_expansions"
+    )]
     async fn history(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<ExpansionHistory> {
         let cluster = load_cluster(&state, &id).await?;
         let filter = RunFilter {

@@ -25,6 +25,7 @@ use crate::state::AppState;
 use crate::validate;
 
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ImportClusterRequest {
     /// Unique; 1-64 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
     pub name: String,
@@ -41,6 +42,7 @@ pub struct ImportClusterRequest {
 
 /// An import: a view of an `import_cluster` run.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ImportView {
     /// The import's id (its workflow run).
     pub id: String,
@@ -56,6 +58,7 @@ pub struct ImportView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ImportList {
     pub imports: Vec<ImportView>,
     pub total: u64,
@@ -63,6 +66,7 @@ pub struct ImportList {
 
 /// An import's status with its log.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ImportStatus {
     #[oai(flatten)]
     pub import: ImportView,
@@ -144,7 +148,7 @@ pub struct ImportsApi;
 impl ImportsApi {
     /// Import a cluster from a base64 kubeconfig; an `import_cluster` run
     /// connects to it and registers it.
-    #[oai(path = "/clusters/import", method = "post")]
+    #[oai(path = "/clusters/import", method = "post", operation_id = "import_cluster")]
     async fn import(
         &self,
         state: Data<&AppState>,
@@ -174,13 +178,13 @@ impl ImportsApi {
     }
 
     /// Imports, newest first.
-    #[oai(path = "/clusters/imports", method = "get")]
+    #[oai(path = "/clusters/imports", method = "get", operation_id = "list_imports")]
     async fn list(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<ImportList> {
         let found = page_of_kind(&state, ImportCluster::KIND, page.0, limit.0).await?;
         Ok(ok(ImportList {
@@ -190,7 +194,11 @@ impl ImportsApi {
     }
 
     /// One import's status, progress and log.
-    #[oai(path = "/imports/:import_id/status", method = "get")]
+    #[oai(
+        path = "/imports/:import_id/status",
+        method = "get",
+        operation_id = "get_import_status"
+    )]
     async fn status(
         &self,
         state: Data<&AppState>,

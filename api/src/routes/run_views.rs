@@ -103,6 +103,7 @@ pub async fn log_text(state: &AppState, run: &Model, visibility: RunVisibility) 
 
 /// One step of one host of a run.
 #[derive(Debug, poem_openapi::Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HostStep {
     /// The run's step (`preflight`, `prepare`, `init`, `join-workers`, …).
     pub step: String,
@@ -115,6 +116,7 @@ pub struct HostStep {
 
 /// Where one machine of a multi-host run is.
 #[derive(Debug, poem_openapi::Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RunHost {
     pub machine_id: String,
     /// The machine's name and address (absent once the machine is deleted).

@@ -40,6 +40,7 @@ impl From<Role> for StoredRole {
 
 /// An account, as the API shows it (never the password hash).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserView {
     pub id: String,
     pub username: String,
@@ -63,6 +64,7 @@ impl From<Model> for UserView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserList {
     pub users: Vec<UserView>,
     pub total: u64,
@@ -70,6 +72,7 @@ pub struct UserList {
 
 /// Fields to change; absent fields stay as they are.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateUserRequest {
     /// New email; an empty string clears it.
     pub email: Option<String>,
@@ -78,6 +81,7 @@ pub struct UpdateUserRequest {
 }
 
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ChangePasswordRequest {
     /// Required when changing your own password.
     pub old_password: Option<String>,
@@ -97,13 +101,13 @@ async fn load(state: &AppState, id: &str) -> Result<Model, ApiError> {
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
     /// List users (admin).
-    #[oai(path = "/users", method = "get")]
+    #[oai(path = "/users", method = "get", operation_id = "list_users")]
     async fn list(
         &self,
         state: Data<&AppState>,
         _auth: AdminAuth,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<UserList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
         let found = users::list(&state.db, page).await?;
@@ -114,14 +118,14 @@ impl UsersApi {
     }
 
     /// Get a user (admin, or the user themself).
-    #[oai(path = "/users/:id", method = "get")]
+    #[oai(path = "/users/:id", method = "get", operation_id = "get_user")]
     async fn get(&self, state: Data<&AppState>, auth: BearerAuth, id: Path<String>) -> ApiResult<UserView> {
         auth.0.require_admin_or_self(&id)?;
         Ok(ok(load(&state, &id).await?.into()))
     }
 
     /// Update a user: an admin may change email and role; a user only their own email.
-    #[oai(path = "/users/:id", method = "put")]
+    #[oai(path = "/users/:id", method = "put", operation_id = "update_user")]
     async fn update(
         &self,
         state: Data<&AppState>,
@@ -163,7 +167,7 @@ impl UsersApi {
 
     /// Change a password: your own with the old password, or anyone's as admin.
     /// Every session of that user ends, access tokens included.
-    #[oai(path = "/users/:id/password", method = "put")]
+    #[oai(path = "/users/:id/password", method = "put", operation_id = "change_password")]
     async fn change_password(
         &self,
         state: Data<&AppState>,
@@ -201,7 +205,7 @@ impl UsersApi {
     }
 
     /// Delete a user (admin). The last admin cannot be deleted.
-    #[oai(path = "/users/:id", method = "delete")]
+    #[oai(path = "/users/:id", method = "delete", operation_id = "delete_user")]
     async fn delete(&self, state: Data<&AppState>, _auth: AdminAuth, id: Path<String>) -> ApiResult<MessageData> {
         let txn = db::begin_write(&state.db).await?;
         users::lock_admins(&txn).await?;

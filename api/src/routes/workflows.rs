@@ -22,6 +22,7 @@ use crate::validate;
 
 /// A run, without its steps and logs.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RunSummary {
     pub id: String,
     pub kind: String,
@@ -79,6 +80,7 @@ impl RunSummary {
 
 /// One attempt at one step.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StepAttemptView {
     pub step_index: i32,
     pub name: String,
@@ -109,6 +111,7 @@ impl From<step_rows::Model> for StepAttemptView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LogLine {
     pub step: Option<String>,
     pub level: String,
@@ -129,6 +132,7 @@ impl From<workflow_logs::Model> for LogLine {
 
 /// A run with its plan, every step attempt, and a page of its log.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RunDetail {
     #[oai(flatten)]
     pub run: RunSummary,
@@ -141,6 +145,7 @@ pub struct RunDetail {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RunList {
     pub workflows: Vec<RunSummary>,
     pub total: u64,
@@ -148,6 +153,7 @@ pub struct RunList {
 
 /// Start a canary run.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CanaryRequest {
     /// 1-100.
     pub steps: u32,
@@ -165,7 +171,7 @@ pub struct WorkflowsApi;
 #[OpenApi(tag = "ApiTags::Workflows")]
 impl WorkflowsApi {
     /// List workflow runs, newest first.
-    #[oai(path = "/workflows", method = "get")]
+    #[oai(path = "/workflows", method = "get", operation_id = "list_workflows")]
     #[expect(
         clippy::too_many_arguments,
         reason = "each query filter is its own documented parameter"
@@ -177,8 +183,8 @@ impl WorkflowsApi {
         kind: Query<Option<String>>,
         status: Query<Option<String>>,
         subject: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<RunList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
         let status = validate::word::<RunStatus>("status", status.0)?;
@@ -200,14 +206,14 @@ impl WorkflowsApi {
 
     /// A run: steps with attempts and durations, progress, and (for admins
     /// and whoever started it) errors and its log from `log_offset` on.
-    #[oai(path = "/workflows/:id", method = "get")]
+    #[oai(path = "/workflows/:id", method = "get", operation_id = "get_workflow")]
     async fn get(
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
         id: Path<String>,
-        log_offset: Query<Option<u64>>,
-        log_limit: Query<Option<u64>>,
+        #[oai(validator(maximum(value = "1000000000")))] log_offset: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))] log_limit: Query<Option<u64>>,
     ) -> ApiResult<RunDetail> {
         let run = load_run(&state, &id).await?;
         let visibility = RunVisibility::for_caller(&auth.0, &run);
@@ -240,7 +246,7 @@ impl WorkflowsApi {
     /// Cancel a run (admin or whoever started it). A running step is told to
     /// stop; the run ends `cancelled`. Backups and restores cannot be
     /// cancelled (409): they clean up or roll back on their own.
-    #[oai(path = "/workflows/:id/cancel", method = "post")]
+    #[oai(path = "/workflows/:id/cancel", method = "post", operation_id = "cancel_workflow")]
     async fn cancel(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<RunSummary> {
         let run = load_run(&state, &id).await?;
         if !auth.0.can_manage(run.created_by_id.as_deref()) {
@@ -265,7 +271,7 @@ impl WorkflowsApi {
 
     /// Start a canary run (admin): checks that workers are alive and how fast
     /// the queue is.
-    #[oai(path = "/workflows/canary", method = "post")]
+    #[oai(path = "/workflows/canary", method = "post", operation_id = "start_canary")]
     async fn canary(
         &self,
         state: Data<&AppState>,

@@ -22,6 +22,7 @@ const MAX_NAMES: u64 = 10_000;
 
 /// One object in the archive.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ObjectRefView {
     /// `ConfigMap`, `Deployment.apps`.
     pub kind: String,
@@ -31,6 +32,7 @@ pub struct ObjectRefView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContentsView {
     pub total_objects: u64,
     /// Every kind with its count, in restore order.

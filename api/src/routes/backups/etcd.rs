@@ -29,6 +29,7 @@ use crate::validate;
 
 /// One etcd member, as a restore needs it.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EtcdMemberBody {
     /// The member's name (`--name`).
     pub name: String,
@@ -51,6 +52,7 @@ pub struct EtcdMemberBody {
 /// etcd settings as a request gives them (the seed's field names). Paths are
 /// on the etcd hosts; every one must be absolute.
 #[derive(Debug, Clone, Default, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EtcdSettingsBody {
     /// Comma-separated client URLs, e.g. `https://10.0.0.1:2379,https://10.0.0.2:2379`.
     #[serde(default)]
@@ -98,6 +100,7 @@ pub struct EtcdSettingsBody {
 
 /// A cluster's etcd settings as the API shows them.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EtcdSettingsView {
     pub cluster_id: String,
     pub etcd_endpoints: String,
@@ -122,6 +125,7 @@ pub struct EtcdSettingsView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EtcdMemberView {
     pub name: String,
     pub host: String,
@@ -311,7 +315,7 @@ pub struct EtcdApi;
 #[OpenApi(tag = "ApiTags::Backups")]
 impl EtcdApi {
     /// The cluster's etcd settings (the SSH password only as `has_ssh_password`).
-    #[oai(path = "/clusters/:id/etcd", method = "get")]
+    #[oai(path = "/clusters/:id/etcd", method = "get", operation_id = "get_etcd_settings")]
     async fn get(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<String>) -> ApiResult<EtcdSettingsView> {
         let cluster = load_cluster(&state, &id).await?;
         let stored = etcd_settings::find(&state.db, &cluster.id)
@@ -322,7 +326,7 @@ impl EtcdApi {
 
     /// Store the cluster's etcd settings (its owner or an admin). Every path
     /// and URL is checked first; nothing is stored when one is refused.
-    #[oai(path = "/clusters/:id/etcd", method = "put")]
+    #[oai(path = "/clusters/:id/etcd", method = "put", operation_id = "update_etcd_settings")]
     async fn put(
         &self,
         state: Data<&AppState>,

@@ -44,6 +44,7 @@ use views::{BackupList, BackupView};
 /// Namespaces and kinds a resources backup or restore takes. Kinds are named
 /// as `Deployment`, `deployments` or `deployments.apps` (any case).
 #[derive(Debug, Default, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScopeBody {
     /// Only these namespaces (cluster-scoped kinds then only when named in `include_kinds`).
     #[serde(default)]
@@ -72,6 +73,7 @@ impl ScopeBody {
 
 /// Which objects a resources (or full) backup takes.
 #[derive(Debug, Default, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ResourceFiltersBody {
     #[oai(flatten)]
     #[serde(flatten)]
@@ -105,6 +107,7 @@ impl ResourceFiltersBody {
 /// Start a backup. etcd settings may come inline (the seed's fields);
 /// otherwise the cluster's stored ones are used. Resources need none.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateBackupRequest {
     /// 1-128 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
     pub backup_name: String,
@@ -122,6 +125,7 @@ pub struct CreateBackupRequest {
 /// What a backup reads: where etcd is (etcd and full backups) and which
 /// objects (resources and full backups).
 #[derive(Debug, Default, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BackupSourceBody {
     #[oai(flatten)]
     #[serde(flatten)]
@@ -261,7 +265,11 @@ pub struct BackupsApi;
 impl BackupsApi {
     /// Start an etcd backup (the cluster's owner or an admin); it returns at
     /// once (`pending`) and a `backup` run does the work.
-    #[oai(path = "/clusters/:id/etcd/backups", method = "post")]
+    #[oai(
+        path = "/clusters/:id/etcd/backups",
+        method = "post",
+        operation_id = "create_etcd_backup"
+    )]
     async fn create_etcd(
         &self,
         state: Data<&AppState>,
@@ -275,7 +283,11 @@ impl BackupsApi {
     /// Start a resources backup (the cluster's owner or an admin): every
     /// selected object, read through the cluster's API into an encrypted
     /// archive. It returns at once (`pending`).
-    #[oai(path = "/clusters/:id/resources/backups", method = "post")]
+    #[oai(
+        path = "/clusters/:id/resources/backups",
+        method = "post",
+        operation_id = "create_resource_backup"
+    )]
     async fn create_resources(
         &self,
         state: Data<&AppState>,
@@ -288,7 +300,7 @@ impl BackupsApi {
 
     /// Start a backup of `backup_type`: `etcd`, `resources`, or `full` (both
     /// parts under one id, each with its own status).
-    #[oai(path = "/clusters/:id/backups", method = "post")]
+    #[oai(path = "/clusters/:id/backups", method = "post", operation_id = "create_backup")]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -302,30 +314,34 @@ impl BackupsApi {
     /// Every backup across clusters, newest first (admins), including those
     /// of deleted clusters (`cluster_id` null, `cluster_name` kept), which an
     /// admin can restore into another cluster.
-    #[oai(path = "/backups", method = "get")]
+    #[oai(path = "/backups", method = "get", operation_id = "list_all_backups")]
     async fn list_everywhere(
         &self,
         state: Data<&AppState>,
         _auth: AdminAuth,
         backup_type: Query<Option<String>>,
         status: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<BackupList> {
         let kind = validate::word::<BackupType>("backup_type", backup_type.0)?;
         list_of(&state, None, kind, status.0, page.0, limit.0).await
     }
 
     /// The cluster's resources backups, newest first.
-    #[oai(path = "/clusters/:id/resources/backups", method = "get")]
+    #[oai(
+        path = "/clusters/:id/resources/backups",
+        method = "get",
+        operation_id = "list_resource_backups"
+    )]
     async fn list_resources(
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
         id: Path<String>,
         status: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<BackupList> {
         let cluster = load_cluster(&state, &id).await?;
         list_of(
@@ -340,7 +356,11 @@ impl BackupsApi {
     }
 
     /// One resources backup.
-    #[oai(path = "/clusters/:id/resources/backups/:backup_id", method = "get")]
+    #[oai(
+        path = "/clusters/:id/resources/backups/:backup_id",
+        method = "get",
+        operation_id = "get_resource_backup"
+    )]
     async fn get_resources(
         &self,
         state: Data<&AppState>,
@@ -356,15 +376,19 @@ impl BackupsApi {
     }
 
     /// The cluster's etcd backups, newest first.
-    #[oai(path = "/clusters/:id/etcd/backups", method = "get")]
+    #[oai(
+        path = "/clusters/:id/etcd/backups",
+        method = "get",
+        operation_id = "list_etcd_backups"
+    )]
     async fn list_etcd(
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
         id: Path<String>,
         status: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<BackupList> {
         let cluster = load_cluster(&state, &id).await?;
         list_of(
@@ -380,7 +404,7 @@ impl BackupsApi {
 
     /// The cluster's backups, newest first: every type, or one `backup_type`
     /// (`full` for the seed's list of full backups).
-    #[oai(path = "/clusters/:id/backups", method = "get")]
+    #[oai(path = "/clusters/:id/backups", method = "get", operation_id = "list_backups")]
     #[expect(
         clippy::too_many_arguments,
         reason = "each query filter is its own documented parameter"
@@ -392,8 +416,8 @@ impl BackupsApi {
         id: Path<String>,
         backup_type: Query<Option<String>>,
         status: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<BackupList> {
         let cluster = load_cluster(&state, &id).await?;
         let kind = validate::word::<BackupType>("backup_type", backup_type.0)?;
@@ -401,7 +425,11 @@ impl BackupsApi {
     }
 
     /// One etcd backup.
-    #[oai(path = "/clusters/:id/etcd/backups/:backup_id", method = "get")]
+    #[oai(
+        path = "/clusters/:id/etcd/backups/:backup_id",
+        method = "get",
+        operation_id = "get_etcd_backup"
+    )]
     async fn get_etcd(
         &self,
         state: Data<&AppState>,
@@ -417,7 +445,11 @@ impl BackupsApi {
     }
 
     /// One backup.
-    #[oai(path = "/clusters/:id/backups/:backup_id", method = "get")]
+    #[oai(
+        path = "/clusters/:id/backups/:backup_id",
+        method = "get",
+        operation_id = "get_backup"
+    )]
     async fn get(
         &self,
         state: Data<&AppState>,
@@ -431,7 +463,11 @@ impl BackupsApi {
 
     /// Delete a backup: its objects, then its record (the cluster's owner,
     /// the backup's creator, or an admin). 409 while it or a restore of it runs.
-    #[oai(path = "/clusters/:id/backups/:backup_id", method = "delete")]
+    #[oai(
+        path = "/clusters/:id/backups/:backup_id",
+        method = "delete",
+        operation_id = "delete_backup"
+    )]
     async fn delete(
         &self,
         state: Data<&AppState>,
@@ -453,7 +489,11 @@ impl BackupsApi {
     /// What a resources backup holds: kinds with counts; with `kind` and/or
     /// `namespace`, the matching objects' names (read from the archive,
     /// names only), at most `limit` (1-10000, default 1000).
-    #[oai(path = "/clusters/:id/backups/:backup_id/contents", method = "get")]
+    #[oai(
+        path = "/clusters/:id/backups/:backup_id/contents",
+        method = "get",
+        operation_id = "list_backup_contents"
+    )]
     #[expect(
         clippy::too_many_arguments,
         reason = "each query filter is its own documented parameter"
@@ -466,7 +506,7 @@ impl BackupsApi {
         backup_id: Path<String>,
         kind: Query<Option<String>>,
         namespace: Query<Option<String>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "10000")))] limit: Query<Option<u64>>,
     ) -> ApiResult<ContentsView> {
         let cluster = load_cluster(&state, &id).await?;
         let backup = load_backup(&state, &cluster, &backup_id).await?;
@@ -481,7 +521,11 @@ impl BackupsApi {
     /// Download a stored part, decrypted as it streams (an admin or the
     /// backup's creator), to keep a copy off-site: `part` is `etcd` (the
     /// snapshot) or `resources` (the archive); default: etcd when the backup has it.
-    #[oai(path = "/clusters/:id/backups/:backup_id/download", method = "get")]
+    #[oai(
+        path = "/clusters/:id/backups/:backup_id/download",
+        method = "get",
+        operation_id = "download_backup"
+    )]
     async fn download(
         &self,
         state: Data<&AppState>,

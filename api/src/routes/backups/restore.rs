@@ -26,6 +26,7 @@ use crate::state::AppState;
 /// every completed part is restored (etcd first), every object, into the
 /// backup's own cluster, leaving objects that already exist as they are.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RestoreRequest {
     /// 1-128 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
     pub restore_name: String,
@@ -73,7 +74,11 @@ impl RestoreApi {
     /// until healthy; roll back if anything fails after the stop. Resources:
     /// verify the archive, then apply the selected objects in dependency order,
     /// into this cluster or `target_cluster_id`.
-    #[oai(path = "/clusters/:id/backups/:backup_id/restore", method = "post")]
+    #[oai(
+        path = "/clusters/:id/backups/:backup_id/restore",
+        method = "post",
+        operation_id = "restore_backup"
+    )]
     async fn restore(
         &self,
         state: Data<&AppState>,
@@ -105,7 +110,11 @@ impl RestoreApi {
     }
 
     /// A restore's status, progress, current step and log.
-    #[oai(path = "/clusters/:id/backups/:backup_id/restore/:restore_id", method = "get")]
+    #[oai(
+        path = "/clusters/:id/backups/:backup_id/restore/:restore_id",
+        method = "get",
+        operation_id = "get_restore"
+    )]
     async fn progress(
         &self,
         state: Data<&AppState>,

@@ -38,6 +38,7 @@ const RECENT_FIRINGS: u64 = 20;
 /// only those given change; etcd settings are replaced when `etcd_endpoints`
 /// is given.
 #[derive(Debug, Default, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScheduleBody {
     /// 1-100 characters of A-Z, a-z, 0-9, `_`, `.`, `-`; unique per cluster.
     #[serde(default)]
@@ -70,6 +71,7 @@ pub struct ScheduleBody {
 
 /// One due time and what became of it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FiringView {
     pub due_at: DateTime<Utc>,
     /// `fired`, `skipped` (the cluster was busy), `missed` (no worker in time), `failed`.
@@ -80,6 +82,7 @@ pub struct FiringView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScheduleView {
     pub id: String,
     pub cluster_id: String,
@@ -267,7 +270,11 @@ pub struct SchedulesApi;
 #[OpenApi(tag = "ApiTags::Backups")]
 impl SchedulesApi {
     /// The cluster's backup schedules, by name.
-    #[oai(path = "/clusters/:id/backup-schedules", method = "get")]
+    #[oai(
+        path = "/clusters/:id/backup-schedules",
+        method = "get",
+        operation_id = "list_backup_schedules"
+    )]
     async fn list(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<String>) -> ApiResult<Vec<ScheduleView>> {
         let cluster = load_cluster(&state, &id).await?;
         let page = PageRequest::new(Some(1), Some(MAX_SCHEDULES)).map_err(ApiError::bad_request)?;
@@ -277,7 +284,11 @@ impl SchedulesApi {
 
     /// Create a backup schedule (the cluster's owner or an admin). 409 when
     /// the name is taken on this cluster.
-    #[oai(path = "/clusters/:id/backup-schedules", method = "post")]
+    #[oai(
+        path = "/clusters/:id/backup-schedules",
+        method = "post",
+        operation_id = "create_backup_schedule"
+    )]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -307,7 +318,11 @@ impl SchedulesApi {
     }
 
     /// One schedule, with its newest firings.
-    #[oai(path = "/clusters/:id/backup-schedules/:schedule_id", method = "get")]
+    #[oai(
+        path = "/clusters/:id/backup-schedules/:schedule_id",
+        method = "get",
+        operation_id = "get_backup_schedule"
+    )]
     async fn get(
         &self,
         state: Data<&AppState>,
@@ -334,7 +349,11 @@ impl SchedulesApi {
 
     /// Change a schedule (the cluster's owner or an admin): only the fields
     /// given; `next_run_at` is computed again; disabled, it fires no more.
-    #[oai(path = "/clusters/:id/backup-schedules/:schedule_id", method = "put")]
+    #[oai(
+        path = "/clusters/:id/backup-schedules/:schedule_id",
+        method = "put",
+        operation_id = "update_backup_schedule"
+    )]
     async fn update(
         &self,
         state: Data<&AppState>,
@@ -352,7 +371,11 @@ impl SchedulesApi {
 
     /// Delete a schedule (the cluster's owner or an admin); its backups stay
     /// and are kept by their own `retention_days` from then on.
-    #[oai(path = "/clusters/:id/backup-schedules/:schedule_id", method = "delete")]
+    #[oai(
+        path = "/clusters/:id/backup-schedules/:schedule_id",
+        method = "delete",
+        operation_id = "delete_backup_schedule"
+    )]
     async fn delete(
         &self,
         state: Data<&AppState>,

@@ -15,6 +15,7 @@ use super::ResourceFiltersBody;
 
 /// One part of a backup (etcd snapshot, resources archive).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BackupPartView {
     /// `etcd` or `resources`.
     pub kind: String,
@@ -29,6 +30,7 @@ pub struct BackupPartView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BackupView {
     pub id: String,
     pub cluster_id: Option<String>,
@@ -70,6 +72,7 @@ pub struct BackupView {
 
 /// One kind in a resources archive.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KindCountView {
     /// `ConfigMap`, `Deployment.apps`.
     pub kind: String,
@@ -147,6 +150,7 @@ impl From<backups::Model> for BackupView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BackupList {
     pub backups: Vec<BackupView>,
     pub total: u64,
@@ -154,6 +158,7 @@ pub struct BackupList {
 
 /// Outcomes of one kind in a resources restore.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RestoreKindView {
     /// `ConfigMap`, `Deployment.apps`.
     pub kind: String,
@@ -168,6 +173,7 @@ pub struct RestoreKindView {
 
 /// A restore's progress.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RestoreView {
     pub id: String,
     pub restore_name: String,

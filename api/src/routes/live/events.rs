@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventView {
     pub id: String,
     #[oai(rename = "type")]
@@ -28,6 +29,7 @@ pub struct EventView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventList {
     pub events: Vec<EventView>,
     pub total: u64,

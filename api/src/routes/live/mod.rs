@@ -74,7 +74,7 @@ pub struct LiveApi;
 #[OpenApi(tag = "ApiTags::Clusters")]
 impl LiveApi {
     /// The cluster's nodes, live; filter by `type` and `status`.
-    #[oai(path = "/clusters/:id/nodes", method = "get")]
+    #[oai(path = "/clusters/:id/nodes", method = "get", operation_id = "list_nodes")]
     #[expect(
         clippy::too_many_arguments,
         reason = "each query filter is its own documented parameter"
@@ -86,8 +86,8 @@ impl LiveApi {
         id: Path<String>,
         #[oai(name = "type")] node_type: Query<Option<String>>,
         status: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<NodeList> {
         let page = self::page(page.0, limit.0)?;
         let all = within_deadline(nodes::read(&state, &id)).await?;
@@ -95,7 +95,7 @@ impl LiveApi {
     }
 
     /// One node, live.
-    #[oai(path = "/clusters/:id/nodes/:node_name", method = "get")]
+    #[oai(path = "/clusters/:id/nodes/:node_name", method = "get", operation_id = "get_node")]
     async fn node(
         &self,
         state: Data<&AppState>,
@@ -111,15 +111,15 @@ impl LiveApi {
     }
 
     /// The cluster's events, newest first; filter by `type` (Normal, Warning).
-    #[oai(path = "/clusters/:id/events", method = "get")]
+    #[oai(path = "/clusters/:id/events", method = "get", operation_id = "list_events")]
     async fn events(
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
         id: Path<String>,
         #[oai(name = "type")] event_type: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<EventList> {
         let page = self::page(page.0, limit.0)?;
         Ok(ok(
@@ -128,7 +128,11 @@ impl LiveApi {
     }
 
     /// NetworkPolicies, as ingress and egress rules.
-    #[oai(path = "/clusters/:id/security-policies", method = "get")]
+    #[oai(
+        path = "/clusters/:id/security-policies",
+        method = "get",
+        operation_id = "list_security_policies"
+    )]
     async fn security_policies(
         &self,
         state: Data<&AppState>,
@@ -139,7 +143,11 @@ impl LiveApi {
     }
 
     /// HorizontalPodAutoscalers (autoscaling/v2).
-    #[oai(path = "/clusters/:id/autoscaling-policies", method = "get")]
+    #[oai(
+        path = "/clusters/:id/autoscaling-policies",
+        method = "get",
+        operation_id = "list_autoscaling_policies"
+    )]
     async fn autoscaling_policies(
         &self,
         state: Data<&AppState>,

@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 /// A node as the seed describes it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NodeView {
     /// The node's UID.
     pub id: String,
@@ -34,6 +35,7 @@ pub struct NodeView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NodeSummary {
     pub control_plane_count: u64,
     pub worker_count: u64,
@@ -41,6 +43,7 @@ pub struct NodeSummary {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NodeList {
     pub nodes: Vec<NodeView>,
     /// Counts over all nodes, before filters.

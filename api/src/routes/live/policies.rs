@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PolicyRule {
     /// `ingress` or `egress`.
     pub direction: String,
@@ -20,6 +21,7 @@ pub struct PolicyRule {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SecurityPolicy {
     pub name: String,
     #[oai(rename = "type")]
@@ -29,17 +31,20 @@ pub struct SecurityPolicy {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SecurityPolicyList {
     pub policies: Vec<SecurityPolicy>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScaleTarget {
     pub kind: String,
     pub name: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AutoscalingPolicy {
     pub name: String,
     #[oai(rename = "type")]
@@ -53,6 +58,7 @@ pub struct AutoscalingPolicy {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AutoscalingPolicyList {
     pub policies: Vec<AutoscalingPolicy>,
 }

@@ -74,7 +74,7 @@ pub struct MachinesApi;
 #[OpenApi(tag = "ApiTags::Machines")]
 impl MachinesApi {
     /// Add a machine; a `check_machine` run starts at once.
-    #[oai(path = "/machines", method = "post")]
+    #[oai(path = "/machines", method = "post", operation_id = "create_machine")]
     async fn create(
         &self,
         state: Data<&AppState>,
@@ -128,14 +128,14 @@ impl MachinesApi {
     }
 
     /// List machines.
-    #[oai(path = "/machines", method = "get")]
+    #[oai(path = "/machines", method = "get", operation_id = "list_machines")]
     async fn list(
         &self,
         state: Data<&AppState>,
         _auth: BearerAuth,
         status: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100000")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
     ) -> ApiResult<MachineList> {
         let page = PageRequest::new(page.0, limit.0).map_err(ApiError::bad_request)?;
         let status = validate::word::<MachineStatus>("status", status.0)?;
@@ -147,14 +147,14 @@ impl MachinesApi {
     }
 
     /// One machine.
-    #[oai(path = "/machines/:id", method = "get")]
+    #[oai(path = "/machines/:id", method = "get", operation_id = "get_machine")]
     async fn get(&self, state: Data<&AppState>, _auth: BearerAuth, id: Path<String>) -> ApiResult<MachineView> {
         Ok(ok(load(&state, &id).await?.into()))
     }
 
     /// Change a machine (its owner or an admin; not while a cluster uses it).
     /// A new address, user or host key needs the credentials again.
-    #[oai(path = "/machines/:id", method = "put")]
+    #[oai(path = "/machines/:id", method = "put", operation_id = "update_machine")]
     async fn update(
         &self,
         state: Data<&AppState>,
@@ -220,7 +220,7 @@ impl MachinesApi {
     }
 
     /// Delete a machine (its owner or an admin); refused while a cluster uses it.
-    #[oai(path = "/machines/:id", method = "delete")]
+    #[oai(path = "/machines/:id", method = "delete", operation_id = "delete_machine")]
     async fn delete(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<MessageData> {
         let machine = load_owned(&state, &id, &auth.0).await?;
         not_in_use(&machine)?;
@@ -237,7 +237,7 @@ impl MachinesApi {
     }
 
     /// Set a machine `ready` or put it in `maintenance` (its owner or an admin).
-    #[oai(path = "/machines/:id/status", method = "put")]
+    #[oai(path = "/machines/:id/status", method = "put", operation_id = "set_machine_status")]
     async fn set_status(
         &self,
         state: Data<&AppState>,
@@ -260,7 +260,7 @@ impl MachinesApi {
 
     /// Check a machine again (its owner or an admin): connect, verify the
     /// host key, refresh its facts.
-    #[oai(path = "/machines/:id/check", method = "post")]
+    #[oai(path = "/machines/:id/check", method = "post", operation_id = "check_machine")]
     async fn check(&self, state: Data<&AppState>, auth: WriterAuth, id: Path<String>) -> ApiResult<RunSummary> {
         let machine = load_owned(&state, &id, &auth.0).await?;
         let txn = db::begin_write(&state.db).await?;

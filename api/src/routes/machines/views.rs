@@ -9,6 +9,7 @@ use taichu_storage::entities::machines::Model;
 
 /// A machine as the API shows it: credentials only as `has_*` flags.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MachineView {
     pub id: String,
     pub name: String,
@@ -77,6 +78,7 @@ impl From<Model> for MachineView {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MachineList {
     pub machines: Vec<MachineView>,
     pub total: u64,
@@ -84,6 +86,7 @@ pub struct MachineList {
 
 /// A new machine: a password or a private key (or both) is required.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateMachineRequest {
     /// Unique; 1-64 characters of A-Z, a-z, 0-9, `_`, `.`, `-`.
     pub name: String,
@@ -108,6 +111,7 @@ pub struct CreateMachineRequest {
 
 /// A created machine and the check run that probes it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreatedMachine {
     #[oai(flatten)]
     pub machine: MachineView,
@@ -119,6 +123,7 @@ pub struct CreatedMachine {
 /// again in the same request: stored credentials never go to a new
 /// destination. New credentials replace all stored ones.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateMachineRequest {
     pub name: Option<String>,
     pub ip: Option<String>,
@@ -139,6 +144,7 @@ pub struct UpdateMachineRequest {
 }
 
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MachineStatusRequest {
     /// `ready` or `maintenance` (the others are set by Taichu itself).
     pub status: String,
