@@ -11,12 +11,15 @@ ensure_postgres
 ensure_redis
 ensure_sshd
 ensure_test_tools
+ensure_api_tools
 cleanup_test_netns
 trap cleanup_test_netns EXIT
 
 # Nothing may be skipped here: a missing server fails the run.
 export TAICHU_TEST_REQUIRE=all
 
+echo "== the committed Python client against a fresh generation =="
+bash scripts/client.sh --check
 echo "== workspace suite (SQLite) =="
 run_tests --workspace
 echo "== API suite on PostgreSQL (${TAICHU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}) =="

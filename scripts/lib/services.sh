@@ -123,10 +123,13 @@ ensure_test_tools() {
   echo "$wanted" >"$dir/.installed"
 }
 
-# Schemathesis (PyPI, pinned) for scripts/schemathesis.sh, in its own venv.
+# The API's tools from PyPI, pinned, in their own venv: Schemathesis for
+# scripts/schemathesis.sh; openapi-python-client and ruff (which formats what
+# it generates) for scripts/client.sh; python-dateutil, which the generated
+# client imports, for the tests that drive it.
 ensure_api_tools() {
   export TAICHU_API_TOOLS="${TAICHU_API_TOOLS:-/opt/taichu-api-tools}"
-  local wanted="schemathesis==4.32.5"
+  local wanted="schemathesis==4.32.5 openapi-python-client==0.29.1 ruff==0.14.6 python-dateutil==2.9.0.post0 pyyaml==6.0.4 httpx==0.28.1"
   if [ "$(cat "$TAICHU_API_TOOLS/.installed" 2>/dev/null)" = "$wanted" ] &&
     [ -x "$TAICHU_API_TOOLS/bin/schemathesis" ]; then
     return 0

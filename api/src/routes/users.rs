@@ -70,13 +70,14 @@ pub struct UserList {
     pub total: u64,
 }
 
-/// Fields to change; absent fields stay as they are.
+/// Fields to change; absent fields stay as they are. `role` (a new role)
+/// only an admin may set.
 #[derive(Debug, Object, serde::Deserialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct UpdateUserRequest {
     /// New email; an empty string clears it.
     pub email: Option<String>,
-    /// New role (admin only).
+    // Undocumented here: a described enum field becomes an `allOf` that client generators reject.
     pub role: Option<Role>,
 }
 

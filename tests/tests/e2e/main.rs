@@ -13,6 +13,8 @@ mod auth;
 mod authz;
 /// etcd backups and restores, local and S3.
 mod backups;
+/// The generated Python client driving real work.
+mod client;
 /// The cluster registry.
 mod clusters;
 /// Clusters created with kubeadm on registered machines.
