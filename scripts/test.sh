@@ -12,6 +12,7 @@ ensure_redis
 ensure_sshd
 ensure_test_tools
 ensure_api_tools
+ensure_browser
 cleanup_test_netns
 trap cleanup_test_netns EXIT
 

@@ -126,10 +126,11 @@ ensure_test_tools() {
 # The API's tools from PyPI, pinned, in their own venv: Schemathesis for
 # scripts/schemathesis.sh; openapi-python-client and ruff (which formats what
 # it generates) for scripts/client.sh; python-dateutil, which the generated
-# client imports, for the tests that drive it.
+# client imports, for the tests that drive it; Playwright (its driver only:
+# the browser is Debian's chromium, see ensure_browser) for the Swagger UI test.
 ensure_api_tools() {
   export TAICHU_API_TOOLS="${TAICHU_API_TOOLS:-/opt/taichu-api-tools}"
-  local wanted="schemathesis==4.32.5 openapi-python-client==0.29.1 ruff==0.14.6 python-dateutil==2.9.0.post0 pyyaml==6.0.4 httpx==0.28.1"
+  local wanted="schemathesis==4.32.5 openapi-python-client==0.29.1 ruff==0.14.6 python-dateutil==2.9.0.post0 pyyaml==6.0.4 httpx==0.28.1 playwright==1.65.2"
   if [ "$(cat "$TAICHU_API_TOOLS/.installed" 2>/dev/null)" = "$wanted" ] &&
     [ -x "$TAICHU_API_TOOLS/bin/schemathesis" ]; then
     return 0
@@ -145,4 +146,13 @@ ensure_api_tools() {
   # $wanted unquoted: one argument per package.
   "$TAICHU_API_TOOLS/bin/pip" install -q $wanted
   echo "$wanted" >"$TAICHU_API_TOOLS/.installed"
+}
+
+# Debian's chromium for the browser test (Playwright drives it; nothing is
+# downloaded by the test tools themselves).
+ensure_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "installing chromium"
+    apt_install chromium
+  fi
 }

@@ -21,6 +21,8 @@ pub mod kubehost;
 pub mod plant;
 /// Throwaway PostgreSQL databases.
 pub mod postgres;
+/// The Python scripts of tests/python.
+pub mod python;
 /// Throwaway redis-servers.
 pub mod redis;
 /// A real S3 server (SeaweedFS).

@@ -2,21 +2,11 @@
 //! script (tests/python/drive_client.py) against the real program, a real
 //! sshd and the test Kubernetes API server, through the client only.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use serde_json::Value;
 use taichu_tests::apiserver::TestApiServer;
 use taichu_tests::app::ADMIN_PASSWORD;
-use taichu_tests::spawn_app;
 use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
-
-/// The venv scripts/lib/services.sh `ensure_api_tools` fills.
-fn api_python() -> Option<PathBuf> {
-    let dir = std::env::var("TAICHU_API_TOOLS").unwrap_or_else(|_| "/opt/taichu-api-tools".into());
-    let python = Path::new(&dir).join("bin/python");
-    python.exists().then_some(python)
-}
+use taichu_tests::{python, spawn_app};
 
 const WORKLOAD: &str = r"
 apiVersion: v1
@@ -37,10 +27,7 @@ data: {password: c2VjcmV0LWZyb20tcHl0aG9u}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_generated_python_client_drives_a_backup_and_restore_end_to_end() {
-    let Some(python) = api_python() else {
-        assert!(taichu_tests::skip(
-            "the API tools venv (scripts/lib/services.sh ensure_api_tools)"
-        ));
+    let Some(python) = python::python() else {
         return;
     };
     let Some(host) = SshHost::start() else {
@@ -52,35 +39,24 @@ async fn the_generated_python_client_drives_a_backup_and_restore_end_to_end() {
     server.add_node("node-1", true);
     let kubeconfig = tempfile::NamedTempFile::new().expect("kubeconfig file");
     std::fs::write(kubeconfig.path(), server.kubeconfig("python-token")).expect("kubeconfig");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let lose = r#"["/api/v1/namespaces/shop/configmaps/settings", "/api/v1/namespaces/shop/secrets/creds"]"#;
+    let env = [
+        ("TAICHU_URL", app.base.clone()),
+        ("TAICHU_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
+        ("SSH_IP", host.ip.clone()),
+        ("SSH_PORT", host.port.to_string()),
+        ("SSH_USER", TEST_USER.to_owned()),
+        ("SSH_PASSWORD", TEST_PASSWORD.to_owned()),
+        ("KUBECONFIG_PATH", kubeconfig.path().display().to_string()),
+        ("LOSE", lose.to_owned()),
+    ];
+    let seen = python::run(
+        python,
+        "drive_client.py",
+        env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    )
+    .await;
 
-    let out = tokio::task::spawn_blocking({
-        let root = root.clone();
-        let base = app.base.clone();
-        let (ip, port) = (host.ip.clone(), host.port.to_string());
-        let kubeconfig = kubeconfig.path().to_owned();
-        move || {
-            Command::new(python)
-                .arg(root.join("tests/python/drive_client.py"))
-                .env("PYTHONPATH", root.join("clients/python"))
-                .env("TAICHU_URL", base)
-                .env("TAICHU_ADMIN_PASSWORD", ADMIN_PASSWORD)
-                .env("SSH_IP", ip)
-                .env("SSH_PORT", port)
-                .env("SSH_USER", TEST_USER)
-                .env("SSH_PASSWORD", TEST_PASSWORD)
-                .env("KUBECONFIG_PATH", kubeconfig)
-                .env("LOSE", lose)
-                .output()
-                .expect("python")
-        }
-    })
-    .await
-    .expect("join");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the client script failed:\n{stderr}");
-    let seen: Value = serde_json::from_slice(&out.stdout).expect("the script's summary");
     assert_eq!(seen["nodes"], serde_json::json!(["node-1"]), "{seen}");
     // The sshd host is this machine: the check read its os-release over SSH.
     let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();

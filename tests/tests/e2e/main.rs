@@ -53,6 +53,8 @@ mod sessions;
 mod ssh;
 /// Start-up and shut-down safety.
 mod startup;
+/// Swagger UI in a real browser.
+mod swagger;
 /// User management.
 mod users;
 /// Workflow runs through the API, and worker processes killed mid-run.
