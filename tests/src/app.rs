@@ -158,7 +158,7 @@ pub fn run_to_exit(data_dir: &Path, args: &[&str], env: &[(&str, &str)], within:
 
 /// Starts the taichu program with exactly `env`, logging to `log`, and waits
 /// for a stdout line starting with `ready`; returns the rest of that line.
-fn start_process(args: &[&str], env: &[(String, String)], log: &Path, ready: &str) -> (Child, String) {
+pub fn start_process(args: &[&str], env: &[(String, String)], log: &Path, ready: &str) -> (Child, String) {
     let mut cmd = Command::new(taichu_bin());
     cmd.args(args)
         .env_clear()

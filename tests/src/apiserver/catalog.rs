@@ -89,6 +89,14 @@ const BUILT_IN: &[Row] = &[
     ("batch", "v1", "jobs", "Job", true, &[]),
     ("batch", "v1", "cronjobs", "CronJob", true, &["cj"]),
     (
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        "PodDisruptionBudget",
+        true,
+        &["pdb"],
+    ),
+    (
         "networking.k8s.io",
         "v1",
         "networkpolicies",

@@ -21,6 +21,8 @@ mod clusters;
 mod create;
 /// Creating on hosts that differ: control planes, apt, what a host lacks, hostile values.
 mod create_hosts;
+/// The deployment files, checked against real parts.
+mod deploy;
 /// The workflow engine with workflows defined in the tests.
 mod engine;
 /// The envelope, health, request ids, shutdown.
