@@ -3,6 +3,7 @@
 //! computed at most once per [`CACHE_FOR`], however often it is scraped.
 //! With `TAICHU_METRICS_TOKEN` set, scrapers present it as a bearer token.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,8 @@ use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
 use taichu_storage::repositories::workflow_runs::{self, RunStatus};
 use taichu_storage::repositories::workflow_steps;
+use taichu_storage::repositories::{backup_schedules, backups};
+use taichu_workflows::cron_schedule::CronSchedule;
 use tokio::sync::Mutex;
 
 use crate::state::AppState;
@@ -123,5 +126,61 @@ async fn render(state: &AppState) -> Result<String, taichu_storage::StorageError
         out,
         "# HELP taichu_workflow_queue_depth Runs waiting for a worker.\n# TYPE taichu_workflow_queue_depth gauge\ntaichu_workflow_queue_depth {depth}"
     );
+    let now = chrono::Utc::now();
+    let waited = workflow_runs::oldest_pending(&state.db)
+        .await?
+        .map_or(0, |at| (now - at).num_seconds().max(0));
+    let _ = writeln!(
+        out,
+        "# HELP taichu_workflow_oldest_pending_seconds How long the oldest run has waited for a worker (0: none waits); it grows when no worker takes runs.\n# TYPE taichu_workflow_oldest_pending_seconds gauge\ntaichu_workflow_oldest_pending_seconds {waited}"
+    );
+    render_schedules(state, now, &mut out).await?;
     Ok(out)
+}
+
+/// A label value in Prometheus' text format.
+fn label(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// Per enabled backup schedule: its interval and when it last produced a
+/// completed backup, so an alert can say a cluster's backups are overdue.
+async fn render_schedules(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+    out: &mut String,
+) -> Result<(), taichu_storage::StorageError> {
+    let last: HashMap<String, chrono::DateTime<chrono::Utc>> = backups::last_completed_per_schedule(&state.db)
+        .await?
+        .into_iter()
+        .collect();
+    out.push_str("# HELP taichu_backup_schedule_interval_seconds Time between two firings of an enabled backup schedule.\n# TYPE taichu_backup_schedule_interval_seconds gauge\n");
+    let mut success = String::from(
+        "# HELP taichu_backup_schedule_last_success_timestamp_seconds When the schedule's newest completed backup completed (its creation time until the first).\n# TYPE taichu_backup_schedule_last_success_timestamp_seconds gauge\n",
+    );
+    for schedule in backup_schedules::all(&state.db).await?.iter().filter(|s| s.enabled) {
+        let labels = format!(
+            "schedule_id=\"{}\",cluster_id=\"{}\",name=\"{}\"",
+            label(&schedule.id),
+            label(&schedule.cluster_id),
+            label(&schedule.name)
+        );
+        let interval = CronSchedule::parse(&schedule.cron_expr, &schedule.timezone)
+            .ok()
+            .and_then(|cron| {
+                let first = cron.next_after(now)?;
+                Some((cron.next_after(first)? - first).num_seconds())
+            });
+        if let Some(interval) = interval {
+            let _ = writeln!(out, "taichu_backup_schedule_interval_seconds{{{labels}}} {interval}");
+        }
+        let at = last.get(&schedule.id).copied().unwrap_or(schedule.created_at);
+        let _ = writeln!(
+            success,
+            "taichu_backup_schedule_last_success_timestamp_seconds{{{labels}}} {}",
+            at.timestamp()
+        );
+    }
+    out.push_str(&success);
+    Ok(())
 }

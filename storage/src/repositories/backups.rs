@@ -377,3 +377,22 @@ pub async fn claim_for_deletion(db: &impl ConnectionTrait, id: &str) -> Result<b
 pub fn expiry(created_at: DateTime<Utc>, retention_days: i32) -> DateTime<Utc> {
     created_at + chrono::Duration::days(i64::from(retention_days))
 }
+
+/// For each schedule with a completed backup: when its newest one completed.
+pub async fn last_completed_per_schedule(db: &impl ConnectionTrait) -> Result<Vec<(String, DateTime<Utc>)>> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(Option<String>, Option<DateTime<Utc>>)> = Entity::find()
+        .select_only()
+        .column(Column::ScheduleId)
+        .column_as(Column::CompletedAt.max(), "completed")
+        .filter(Column::ScheduleId.is_not_null())
+        .filter(Column::Status.eq(BackupStatus::Completed.as_str()))
+        .group_by(Column::ScheduleId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(schedule, at)| Some((schedule?, at?)))
+        .collect())
+}

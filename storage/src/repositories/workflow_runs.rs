@@ -356,3 +356,13 @@ pub async fn active_for_subject(db: &impl ConnectionTrait, subject: &str) -> Res
         .all(db)
         .await?)
 }
+
+/// When the oldest run still waiting for a worker was created.
+pub async fn oldest_pending(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>> {
+    Ok(Entity::find()
+        .filter(Column::Status.eq(RunStatus::Pending.as_str()))
+        .order_by_asc(Column::CreatedAt)
+        .one(db)
+        .await?
+        .map(|r| r.created_at))
+}

@@ -414,3 +414,88 @@ fn which_kubectl() -> Result<std::path::PathBuf, ()> {
         })
         .ok_or(())
 }
+
+/// Every `taichu_…` metric name in `text`.
+fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(at) = text[i..].find("taichu_") {
+        let start = i + at;
+        let preceded = start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+        let end = text[start..]
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .map_or(text.len(), |e| start + e);
+        if !preceded {
+            names.insert(text[start..end].to_owned());
+        }
+        i = end;
+    }
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_and_alerts_use_only_metrics_that_exist() {
+    let app = taichu_tests::spawn_app().await;
+    let admin = app.admin_token().await;
+    let server = taichu_tests::apiserver::TestApiServer::start("metrics-token").await;
+    let imported = app
+        .import_cluster(&admin, "watched", &server.kubeconfig("metrics-token"))
+        .await;
+    let cluster = imported["cluster_id"].as_str().expect("cluster");
+    app.post(
+        &format!("/clusters/{cluster}/backup-schedules"),
+        &admin,
+        json!({"name": "nightly", "cron_expr": "0 2 * * *", "backup_type": "resources"}),
+    )
+    .await
+    .data();
+    let exposed = reqwest::get(format!("{}/metrics", app.base))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let interval = exposed
+        .lines()
+        .find(|l| l.starts_with("taichu_backup_schedule_interval_seconds{") && l.contains("name=\"nightly\""))
+        .unwrap_or_else(|| panic!("the schedule's interval is exposed:\n{exposed}"));
+    assert!(interval.ends_with(" 86400"), "{interval}");
+    assert!(
+        exposed
+            .lines()
+            .any(|l| l.starts_with("taichu_backup_schedule_last_success_timestamp_seconds{")),
+        "{exposed}"
+    );
+    // Families by their TYPE lines; a histogram's series carry suffixes.
+    let families: std::collections::BTreeSet<String> = exposed
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    let exists = |name: &str| {
+        families.contains(name)
+            || ["_bucket", "_sum", "_count"]
+                .iter()
+                .any(|s| name.strip_suffix(s).is_some_and(|base| families.contains(base)))
+    };
+    for file in ["deploy/monitoring/alerts.yaml", "deploy/monitoring/dashboard.json"] {
+        let text = std::fs::read_to_string(python::root().join(file)).expect("monitoring file");
+        if file.ends_with(".json") {
+            serde_json::from_str::<Value>(&text).expect("the dashboard is JSON");
+        } else {
+            let rules: Yaml = serde_yaml::from_str(&text).expect("the rules are YAML");
+            let count = rules["groups"][0]["rules"].as_sequence().map_or(0, Vec::len);
+            assert_eq!(count, 4, "runs failing, queue growing, workers absent, backups overdue");
+        }
+        let used = metric_names(&text);
+        assert!(!used.is_empty(), "{file} uses taichu metrics");
+        for name in &used {
+            assert!(
+                exists(name),
+                "{file} uses {name}, which /metrics does not expose:\n{exposed}"
+            );
+        }
+    }
+}
