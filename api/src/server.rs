@@ -87,8 +87,23 @@ async fn open_engine(env: &WorkflowEnv, args: &EngineArgs) -> anyhow::Result<(En
 
 /// `taichu migrate`.
 pub async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
-    open_database(&args).await?;
-    tracing::info!("migrations applied");
+    use std::io::Write;
+    std::fs::create_dir_all(&args.data_dir)?;
+    let db = taichu_storage::connect(&args.url()).await?;
+    let backend = format!("{:?}", db.get_database_backend()).to_lowercase();
+    println!("taichu migrate: connected to {backend}");
+    let applied = taichu_storage::db::migrate_reporting(&db, |name, took| match took {
+        None => {
+            print!("applying {name} … ");
+            let _ = std::io::stdout().flush();
+        }
+        Some(took) => println!("done in {} ms", took.as_millis()),
+    })
+    .await?;
+    match applied {
+        0 => println!("taichu migrate: the schema is up to date"),
+        n => println!("taichu migrate: {n} migration(s) applied; the schema is up to date"),
+    }
     Ok(())
 }
 

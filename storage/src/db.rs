@@ -40,6 +40,23 @@ pub async fn migrate(db: &Database) -> Result<()> {
     Ok(())
 }
 
+/// Applies pending migrations one at a time, telling `report` each one's
+/// name before it starts and how long it took after; how many were applied.
+pub async fn migrate_reporting(db: &Database, mut report: impl FnMut(&str, Option<Duration>)) -> Result<usize> {
+    let pending: Vec<String> = Migrator::get_pending_migrations(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    for name in &pending {
+        report(name, None);
+        let started = std::time::Instant::now();
+        Migrator::up(db, Some(1)).await?;
+        report(name, Some(started.elapsed()));
+    }
+    Ok(pending.len())
+}
+
 /// Cheap liveness probe for `/readyz`.
 pub async fn ping(db: &Database) -> Result<()> {
     db.ping().await?;

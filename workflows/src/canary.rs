@@ -49,6 +49,7 @@ pub struct Canary;
 #[async_trait]
 impl Workflow for Canary {
     const KIND: &'static str = "canary";
+    const SUBJECT: &'static str = "subject";
     type Input = CanaryInput;
     type State = CanaryState;
     type Step = Step;

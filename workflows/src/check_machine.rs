@@ -71,6 +71,7 @@ pub struct CheckMachine;
 #[async_trait]
 impl Workflow for CheckMachine {
     const KIND: &'static str = "check_machine";
+    const SUBJECT: &'static str = "machine_id";
     type Input = CheckMachineInput;
     type State = CheckMachineState;
     type Step = Step;

@@ -92,6 +92,9 @@ pub trait Workflow: Send + Sync + 'static {
     /// must end by itself (a restore completes or rolls back; a backup
     /// cleans up after itself) says no.
     const CANCELLABLE: bool = true;
+    /// What the run's subject is, as logs name it (`cluster_id` by default;
+    /// `machine_id` for machine checks; `subject` otherwise).
+    const SUBJECT: &'static str = "cluster_id";
     type Input: Serialize + DeserializeOwned + Send + Sync;
     type State: Serialize + DeserializeOwned + Default + Send + Sync;
     type Step: Serialize + DeserializeOwned + Send + Sync;
@@ -128,6 +131,7 @@ pub(crate) trait ErasedWorkflow: Send + Sync {
     ) -> Result<String, StepError>;
     async fn on_failure(&self, ctx: &StepContext, input: &str, error: &str) -> Result<(), StepError>;
     fn cancellable(&self) -> bool;
+    fn subject(&self) -> &'static str;
 }
 
 fn unreadable(e: serde_json::Error) -> StepError {
@@ -172,5 +176,9 @@ impl<W: Workflow> ErasedWorkflow for W {
 
     fn cancellable(&self) -> bool {
         W::CANCELLABLE
+    }
+
+    fn subject(&self) -> &'static str {
+        W::SUBJECT
     }
 }

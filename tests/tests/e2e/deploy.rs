@@ -175,6 +175,13 @@ async fn the_compose_file_runs_as_written_two_apis_and_two_workers_on_postgres_r
         "migrate: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("connected to postgres")
+            && said.contains("applying m20261124_000001_users")
+            && said.contains("the schema is up to date"),
+        "migrate says what it does: {said}"
+    );
 
     let mut processes = Processes(Vec::new());
     let mut apis = Vec::new();

@@ -271,3 +271,58 @@ async fn readiness_reports_a_lost_queue() {
     assert_eq!(reply.body["message"], "queue unavailable");
     assert_eq!(reply.body["data"]["database"], "ok");
 }
+
+/// The JSON log lines of `app` (`TAICHU_LOG_FORMAT=json`).
+fn json_lines(app: &taichu_tests::TestApp) -> Vec<Value> {
+    app.log().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+#[tokio::test]
+async fn json_logs_name_the_run_the_step_and_its_subject() {
+    let app = taichu_tests::spawn_app_with(&[("TAICHU_LOG_FORMAT", "json"), ("RUST_LOG", "info")]).await;
+    let admin = app.admin_token().await;
+    let started = app
+        .post("/workflows/canary", &admin, json!({"steps": 2, "fail_attempts": 1}))
+        .await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    app.wait_finished(&admin, &id).await;
+    let machine = app
+        .post(
+            "/machines",
+            &admin,
+            json!({"name": "logged", "ip": "127.0.0.1", "port": 1, "username": "nobody", "password": "never-logged-pw-7731", "role": "worker"}),
+        )
+        .await
+        .data()
+        .clone();
+    let check = machine["check_workflow_id"].as_str().expect("check").to_owned();
+    app.wait_finished(&admin, &check).await;
+
+    let lines = json_lines(&app);
+    let of_run = |run: &str| -> Vec<&Value> { lines.iter().filter(|l| l["span"]["run_id"] == run).collect() };
+    let canary = of_run(&id);
+    let steps: std::collections::BTreeSet<&str> = canary.iter().filter_map(|l| l["span"]["step"].as_str()).collect();
+    assert_eq!(steps, ["step-1", "step-2"].into(), "{canary:?}");
+    assert!(
+        canary
+            .iter()
+            .any(|l| l["level"] == "WARN" && l["fields"]["message"] == "step attempt failed"),
+        "the failed first attempt is logged: {canary:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["run_id"] == id.as_str() && l["fields"]["message"] == "run started"),
+        "the API logs the run it started"
+    );
+    let checked = of_run(&check);
+    assert!(!checked.is_empty(), "the machine check logs");
+    assert!(
+        checked.iter().all(|l| l["span"]["machine_id"] == machine["id"]),
+        "{checked:?}"
+    );
+    assert!(
+        !app.log().contains("never-logged-pw-7731"),
+        "the machine's password is in no log line"
+    );
+}

@@ -10,6 +10,7 @@ use taichu_storage::TransactionTrait;
 use taichu_storage::entities::{workflow_runs, workflow_steps as step_rows};
 use taichu_storage::repositories::workflow_runs::{self as runs, RunChange, RunStatus};
 use taichu_storage::repositories::workflow_steps::{self as steps, NewLog, StepStatus};
+use tracing::Instrument;
 
 use super::{Engine, Outcome};
 use crate::context::StepContext;
@@ -95,7 +96,32 @@ impl Engine {
                     )))
                 })
             };
-            let held = driving.lease.hold(&ctx.cancel, &ctx.logs, work).await;
+            // Every log line of the attempt, in this process and in the
+            // step's own code, names the run, the step and its subject.
+            let span = tracing::info_span!(
+                "step",
+                run_id = %driving.run.id,
+                kind = %driving.run.kind,
+                step = %entry.spec.name,
+                attempt,
+                cluster_id = tracing::field::Empty,
+                machine_id = tracing::field::Empty,
+                subject = tracing::field::Empty,
+            );
+            if let Some(subject) = &driving.run.subject {
+                span.record(driving.workflow.subject(), subject.as_str());
+            }
+            let held = driving
+                .lease
+                .hold(&ctx.cancel, &ctx.logs, work)
+                .instrument(span.clone())
+                .await;
+            span.in_scope(|| match &held {
+                Held::Done(Ok(_)) => tracing::info!("step attempt completed"),
+                Held::Done(Err(err)) => tracing::warn!(error = %err, "step attempt failed"),
+                Held::Cancelled => tracing::info!("run cancelled during the step"),
+                Held::Lost => tracing::warn!("lease lost during the step; another worker continues"),
+            });
             let next = match held {
                 Held::Done(Ok(state)) => self.commit_success(&mut driving, &row, &ctx, state).await?,
                 Held::Done(Err(err)) => self.commit_failure(&mut driving, &row, &ctx, err).await?,

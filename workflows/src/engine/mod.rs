@@ -239,6 +239,8 @@ impl Engine {
     /// Sends a started run to the workers, once its transaction committed.
     /// If the queue is down the run waits in the database; the reaper sends it.
     pub async fn enqueue(&self, started: Started) -> workflow_runs::Model {
+        let run = &started.run;
+        tracing::info!(run_id = %run.id, kind = %run.kind, subject = run.subject.as_deref().unwrap_or(""), "run started");
         if let Err(err) = self.queue.enqueue(&started.run.id).await {
             tracing::warn!(run_id = %started.run.id, error = %err, "enqueueing a new run failed; the reaper will retry");
         }
