@@ -1,12 +1,16 @@
 //! The generated Python client (clients/python) driving real work: a user's
-//! script (tests/python/drive_client.py) against the real program, a real
-//! sshd and the test Kubernetes API server, through the client only.
+//! script (tests/python/drive_client.py) against the real program in its
+//! production shape (an API process and two workers, Redis, S3, and
+//! PostgreSQL in the PostgreSQL pass), a real sshd and the test Kubernetes
+//! API server, through the client only.
 
 use serde_json::Value;
 use taichu_tests::apiserver::TestApiServer;
 use taichu_tests::app::ADMIN_PASSWORD;
+use taichu_tests::python;
+use taichu_tests::redis::RedisServer;
+use taichu_tests::s3::S3Server;
 use taichu_tests::sshd::{SshHost, TEST_PASSWORD, TEST_USER};
-use taichu_tests::{python, spawn_app};
 
 const WORKLOAD: &str = r"
 apiVersion: v1
@@ -33,7 +37,17 @@ async fn the_generated_python_client_drives_a_backup_and_restore_end_to_end() {
     let Some(host) = SshHost::start() else {
         return;
     };
-    let app = spawn_app().await;
+    let (Some(redis), Some(s3)) = (RedisServer::start(), S3Server::start()) else {
+        return;
+    };
+    // The production shape: an API process and two workers on Redis and S3
+    // (and PostgreSQL in the PostgreSQL pass).
+    s3.create_bucket("client-backups");
+    let mut env: Vec<(String, String)> = s3.env("client-backups");
+    env.push(("QUEUE_URL".into(), redis.url()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = taichu_tests::app::spawn("api", &env);
+    let _workers = [app.spawn_worker("worker-1", &env), app.spawn_worker("worker-2", &env)];
     let server = TestApiServer::start("python-token").await;
     server.seed_yaml(WORKLOAD).expect("workload");
     server.add_node("node-1", true);
@@ -86,6 +100,16 @@ async fn the_generated_python_client_drives_a_backup_and_restore_end_to_end() {
     ] {
         assert!(actions.contains(&action), "the audit log records {action}: {actions:?}");
     }
-    // Nothing the script sent or read leaks the secret into the program's log.
+    // The archive is in the bucket, and no secret value is readable there or in the program's log.
+    let stored = s3.list("client-backups", "");
+    assert!(!stored.is_empty(), "the backup is in S3");
+    for key in &stored {
+        let bytes = s3.get("client-backups", key);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("secret-from-python") && !text.contains("c2VjcmV0LWZyb20tcHl0aG9u"),
+            "{key}"
+        );
+    }
     assert!(!app.log().contains("secret-from-python"));
 }
