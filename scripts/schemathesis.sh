@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Schemathesis against the committed spec and the real `taichu serve`
-# (SQLite, loopback only), as an admin: no 5xx, no response that breaks the
+# (SQLite, loopback only), as an admin and as a viewer: no 5xx, no response that breaks the
 # spec, no 405 without `Allow`. Operations that make taichu connect to an
 # address taken from the request (SSH to a machine, a kubeconfig's server,
 # etcd endpoints, backups and restores that use them) are left out: a fuzzer
@@ -76,16 +76,29 @@ if missing:
     sys.exit(f"schemathesis.sh: no operation named {missing} in openapi/openapi.json; fix the exclusions")
 PY
 
-"$TAICHU_API_TOOLS/bin/schemathesis" --config-file "$work/schemathesis.toml" run openapi/openapi.json \
-  --url "$base" \
-  -H "Authorization: Bearer $token" \
-  --exclude-operation-id-regex "$outside" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,unsupported_method,allow_header_conformance \
-  --phases examples,coverage,fuzzing \
-  --max-examples "$examples" \
-  --seed 20261126 \
-  --workers 2 \
-  --request-timeout 30 \
-  --no-color \
-  --generation-database none \
-  --suppress-health-check all
+# Once as an admin, once as a viewer (what anyone who registers gets).
+fuzz() {
+  "$TAICHU_API_TOOLS/bin/schemathesis" --config-file "$work/schemathesis.toml" run openapi/openapi.json \
+    --url "$base" \
+    -H "Authorization: Bearer $1" \
+    --exclude-operation-id-regex "$outside" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,unsupported_method,allow_header_conformance \
+    --phases examples,coverage,fuzzing \
+    --max-examples "$examples" \
+    --seed 20261126 \
+    --workers 2 \
+    --request-timeout 30 \
+    --no-color \
+    --generation-database none \
+    --suppress-health-check all
+}
+viewer_password="viewer-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+curl -fs -X POST "$base/auth/register" -H 'content-type: application/json' \
+  -d "{\"username\": \"fuzz-viewer\", \"password\": \"$viewer_password\"}" >/dev/null
+viewer=$(curl -fs -X POST "$base/auth/login" -H 'content-type: application/json' \
+  -d "{\"username\": \"fuzz-viewer\", \"password\": \"$viewer_password\"}" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["token"])')
+echo "== as admin =="
+fuzz "$token"
+echo "== as a viewer =="
+fuzz "$viewer"
