@@ -87,8 +87,10 @@ make_venv() {
   (umask 022 && "$python" -m venv "$dir" && "$dir/bin/pip" install -q $wanted)
 }
 
-# Network namespaces a killed test run may have left behind (tests delete their own).
+# Network namespaces a killed test run may have left behind (tests delete their
+# own), and their address claims (tests/src/sshd.rs `claim_block`).
 cleanup_test_netns() {
+  rm -rf "${TMPDIR:-/tmp}/taichu-netns-claims"
   command -v ip >/dev/null 2>&1 || return 0
   for ns in $(ip netns list 2>/dev/null | awk '/^taichu-/ {print $1}'); do
     ip netns del "$ns" 2>/dev/null || true

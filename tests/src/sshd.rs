@@ -31,6 +31,32 @@ pub struct SshHost {
     mounts: Vec<(String, String)>,
     /// OpenSSH-format private key authorised for [`TEST_USER`].
     pub client_key: String,
+    /// The claim on this host's /30 (see [`claim_block`]), released on drop.
+    claim: Option<PathBuf>,
+}
+
+/// /30 blocks of 10.77.0.0/16.
+const BLOCKS: u32 = 256 * 64;
+
+/// Claims a /30 block no other test process holds: a file created with
+/// `create_new` is atomic across processes (tests run as separate processes,
+/// and two hosts with one address would answer for each other). Claims of a
+/// killed run are cleared by scripts/test.sh (`cleanup_test_netns`).
+fn claim_block() -> (u32, PathBuf) {
+    let dir = std::env::temp_dir().join("taichu-netns-claims");
+    std::fs::create_dir_all(&dir).expect("claims dir");
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let start = std::process::id().wrapping_mul(97) + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    for n in 0..BLOCKS {
+        let block = start.wrapping_add(n) % BLOCKS;
+        let path = dir.join(block.to_string());
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(_) => return (block, path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => panic!("claiming {}: {e}", path.display()),
+        }
+    }
+    panic!("every /30 of 10.77.0.0/16 is claimed; clear {}", dir.display());
 }
 
 fn run(cmd: &mut Command) {
@@ -82,6 +108,7 @@ impl SshHost {
             path_first: None,
             mounts: Vec::new(),
             client_key,
+            claim: None,
         };
         host.launch();
         Some(host)
@@ -133,11 +160,10 @@ impl SshHost {
         let tag = uuid::Uuid::new_v4().simple().to_string();
         let ns = format!("taichu-{}", &tag[..10]);
         let (outer, inner) = (format!("tv{}a", &tag[..8]), format!("tv{}b", &tag[..8]));
-        // One /30 per host: third octet from the pid (test processes run side by
-        // side), block from a per-process counter, so addresses never repeat.
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let block = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 64;
-        let (third, fourth) = (std::process::id() % 256, block * 4);
+        // One /30 per host, claimed across every test process on the machine.
+        let (block, claim) = claim_block();
+        host.claim = Some(claim);
+        let (third, fourth) = (block / 64, (block % 64) * 4);
         let (outer_ip, inner_ip) = (
             format!("10.77.{third}.{}", fourth + 1),
             format!("10.77.{third}.{}", fourth + 2),
@@ -327,6 +353,9 @@ impl Drop for SshHost {
         if let Some(ns) = self.netns.take() {
             // Deleting the namespace deletes its veth end, and with it the peer.
             let _ = Command::new("ip").args(["netns", "del", &ns]).status();
+        }
+        if let Some(claim) = self.claim.take() {
+            let _ = std::fs::remove_file(claim);
         }
     }
 }
