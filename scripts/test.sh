@@ -13,6 +13,7 @@ ensure_sshd
 ensure_test_tools
 ensure_api_tools
 ensure_browser
+ensure_faketime
 cleanup_test_netns
 trap cleanup_test_netns EXIT
 

@@ -156,3 +156,11 @@ ensure_browser() {
     apt_install chromium
   fi
 }
+
+# libfaketime (Debian faketime): a test runs a worker with its clock ahead.
+ensure_faketime() {
+  if [ ! -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ]; then
+    echo "installing faketime"
+    apt_install faketime
+  fi
+}

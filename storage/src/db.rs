@@ -34,6 +34,31 @@ pub async fn connect(url: &str) -> Result<Database> {
     Ok(sea_orm::Database::connect(options).await?)
 }
 
+/// The database's clock. Leases are taken, renewed and judged by it, so a
+/// worker whose own clock is off neither steals live leases nor keeps dead
+/// ones. (SQLite runs in the process: there it is the machine's clock.)
+pub async fn now(db: &impl sea_orm::ConnectionTrait) -> Result<chrono::DateTime<chrono::Utc>> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SELECT now() AS now",
+        _ => "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now",
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+        .ok_or_else(|| crate::StorageError::Corrupt("the database did not tell its time".into()))?;
+    match backend {
+        DbBackend::Postgres => Ok(row.try_get::<chrono::DateTime<chrono::Utc>>("", "now")?),
+        _ => {
+            let text: String = row.try_get("", "now")?;
+            chrono::DateTime::parse_from_rfc3339(&text)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|e| crate::StorageError::Corrupt(format!("the database's time {text:?}: {e}")))
+        }
+    }
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &Database) -> Result<()> {
     Migrator::up(db, None).await?;

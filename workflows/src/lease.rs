@@ -6,7 +6,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use taichu_storage::Database;
 use taichu_storage::repositories::workflow_runs as runs;
 use taichu_storage::repositories::workflow_steps as steps;
@@ -24,9 +23,9 @@ pub(crate) enum Held<T> {
     Lost,
 }
 
-/// When a lease taken or renewed now expires.
-pub(crate) fn deadline(config: &EngineConfig) -> DateTime<Utc> {
-    Utc::now() + chrono::Duration::from_std(config.lease_ttl).unwrap_or(chrono::Duration::seconds(30))
+/// How long a lease taken or renewed now lasts (from the database's now).
+pub(crate) fn ttl(config: &EngineConfig) -> chrono::Duration {
+    chrono::Duration::from_std(config.lease_ttl).unwrap_or(chrono::Duration::seconds(30))
 }
 
 /// One run's lease, held by one worker.
@@ -52,7 +51,7 @@ impl Lease<'_> {
             tick.tick().await;
             loop {
                 tick.tick().await;
-                match runs::renew_lease(self.db, self.run_id, self.owner, deadline(self.config)).await {
+                match runs::renew_lease(self.db, self.run_id, self.owner, ttl(self.config)).await {
                     Ok(None) => return Held::Lost,
                     Ok(Some(true)) => return Held::Cancelled,
                     Ok(Some(false)) => {}

@@ -129,9 +129,11 @@ fn lease_free(now: DateTime<Utc>) -> Condition {
         .add(Column::LeaseExpiresAt.lt(now))
 }
 
-/// Takes the lease on an active run if nobody holds a live one.
-pub async fn try_lease(db: &impl ConnectionTrait, id: &str, owner: &str, until: DateTime<Utc>) -> Result<bool> {
-    let now = Utc::now();
+/// Takes the lease on an active run, for `ttl` by the database's clock, if
+/// nobody holds a live one.
+pub async fn try_lease(db: &impl ConnectionTrait, id: &str, owner: &str, ttl: chrono::Duration) -> Result<bool> {
+    let now = crate::db::now(db).await?;
+    let until = now + ttl;
     let res = Entity::update_many()
         .col_expr(Column::LeaseOwner, Expr::value(owner))
         .col_expr(Column::LeaseExpiresAt, Expr::value(until))
@@ -143,14 +145,15 @@ pub async fn try_lease(db: &impl ConnectionTrait, id: &str, owner: &str, until: 
     Ok(res.rows_affected == 1)
 }
 
-/// Extends `owner`'s lease. `None` when the lease was lost; otherwise whether
+/// Extends `owner`'s lease to `ttl` from the database's now. `None` when the lease was lost; otherwise whether
 /// cancellation has been requested meanwhile.
 pub async fn renew_lease(
     db: &impl ConnectionTrait,
     id: &str,
     owner: &str,
-    until: DateTime<Utc>,
+    ttl: chrono::Duration,
 ) -> Result<Option<bool>> {
+    let until = crate::db::now(db).await? + ttl;
     let res = Entity::update_many()
         .col_expr(Column::LeaseExpiresAt, Expr::value(until))
         .filter(Column::Id.eq(id))
@@ -291,7 +294,7 @@ pub async fn request_cancel(db: &impl ConnectionTrait, id: &str) -> Result<Optio
 /// Active runs whose lease is free and that nobody touched for `idle`:
 /// their worker died or their queue message was lost.
 pub async fn stranded(db: &impl ConnectionTrait, idle: chrono::Duration, limit: u64) -> Result<Vec<String>> {
-    let now = Utc::now();
+    let now = crate::db::now(db).await?;
     Ok(Entity::find()
         .select_only()
         .column(Column::Id)

@@ -326,3 +326,60 @@ async fn json_logs_name_the_run_the_step_and_its_subject() {
         "the machine's password is in no log line"
     );
 }
+
+/// libfaketime, preloaded into a process, moves its clock (Debian `faketime`).
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_whose_clock_runs_ahead_does_not_steal_live_leases() {
+    if !std::path::Path::new(LIBFAKETIME).exists() {
+        assert!(taichu_tests::skip("libfaketime (Debian faketime)"));
+        return;
+    }
+    let Some(redis) = taichu_tests::redis::RedisServer::start() else {
+        return;
+    };
+    // The database's clock must be another process's: PostgreSQL.
+    let db = taichu_tests::postgres::TempDatabase::create().expect("PostgreSQL test database");
+    let (db_url, queue) = (db.url(), redis.url());
+    let shared = [
+        ("DATABASE_URL", db_url.as_str()),
+        ("QUEUE_URL", queue.as_str()),
+        ("TAICHU_LEASE_SECS", "3"),
+        ("TAICHU_REAPER_SECS", "1"),
+    ];
+    let app = taichu_tests::app::spawn("api", &shared);
+    let admin = app.admin_token().await;
+    let mut honest_env = shared.to_vec();
+    honest_env.push(("HOSTNAME", "honest"));
+    let _honest = app.spawn_worker("honest", &honest_env);
+    let started = app
+        .post("/workflows/canary", &admin, json!({"steps": 3, "step_ms": 4000}))
+        .await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    app.wait_run_until(&admin, &id, std::time::Duration::from_secs(30), |r| {
+        r["status"] == "running"
+    })
+    .await;
+    // Ten seconds ahead: by its own clock every lease of the honest worker has long expired.
+    let mut ahead_env = shared.to_vec();
+    ahead_env.extend([
+        ("HOSTNAME", "ahead"),
+        ("LD_PRELOAD", LIBFAKETIME),
+        ("FAKETIME", "+10s"),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+    ]);
+    let _ahead = app.spawn_worker("ahead", &ahead_env);
+
+    let run = app.wait_finished(&admin, &id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let steps = run["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 3, "each step ran once: {run}");
+    for step in steps {
+        assert_eq!(step["attempt"], 1, "{run}");
+        assert!(
+            step["worker"].as_str().is_some_and(|w| w.starts_with("honest-")),
+            "only the honest worker ran it: {run}"
+        );
+    }
+}

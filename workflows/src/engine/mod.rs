@@ -264,7 +264,7 @@ impl Engine {
     /// Executes `run_id` to its end if this worker can lease it.
     pub async fn drive(&self, run_id: &str) -> Result<Outcome> {
         let owner = format!("{}-{}", self.config.worker_id, &new_id()[24..]);
-        if !runs::try_lease(self.db(), run_id, &owner, lease::deadline(&self.config)).await? {
+        if !runs::try_lease(self.db(), run_id, &owner, lease::ttl(&self.config)).await? {
             return Ok(Outcome::NotLeased);
         }
         let lease = Lease {
