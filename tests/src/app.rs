@@ -195,6 +195,21 @@ pub struct WorkerProcess {
 }
 
 impl WorkerProcess {
+    /// SIGTERM, as an orchestrator stops a pod; waits up to `within` for the
+    /// process to exit and says whether it did.
+    pub fn terminate(&mut self, within: std::time::Duration) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    }
+
     /// `kill -9`: no shutdown, no cleanup, leases left behind.
     pub fn kill_hard(&mut self) {
         let _ = self.child.kill();

@@ -383,3 +383,41 @@ async fn a_worker_whose_clock_runs_ahead_does_not_steal_live_leases() {
         );
     }
 }
+
+/// SIGTERM, as an orchestrator stops a pod, to a worker in the middle of a
+/// run: the run ends completed with every step run once (nothing abandoned,
+/// nothing stranded), and the worker process exits.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_to_a_busy_worker_ends_its_run_cleanly_and_exits() {
+    let Some(redis) = RedisServer::start() else { return };
+    let queue = redis.url();
+    let fast = [
+        ("QUEUE_URL", queue.as_str()),
+        ("TAICHU_LEASE_SECS", "3"),
+        ("TAICHU_REAPER_SECS", "1"),
+    ];
+    let app = spawn("api", &fast);
+    let admin = app.admin_token().await;
+    let mut first = app.spawn_worker("first", &fast);
+    let started = app
+        .post("/workflows/canary", &admin, json!({"steps": 4, "step_ms": 2000}))
+        .await;
+    let id = started.data()["id"].as_str().expect("id").to_owned();
+    app.wait_run_until(&admin, &id, std::time::Duration::from_secs(30), |r| {
+        r["status"] == "running"
+    })
+    .await;
+    let _second = app.spawn_worker("second", &fast);
+    let stopped = tokio::task::spawn_blocking(move || {
+        let stopped = first.terminate(std::time::Duration::from_secs(30));
+        (stopped, first)
+    })
+    .await
+    .expect("join");
+    assert!(stopped.0, "the worker exits on SIGTERM");
+    let run = app.wait_finished(&admin, &id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let steps = run["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 4, "no attempt abandoned: {run}");
+    assert!(steps.iter().all(|s| s["status"] == "completed"), "{run}");
+}
