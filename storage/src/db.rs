@@ -82,10 +82,17 @@ pub async fn migrate_reporting(db: &Database, mut report: impl FnMut(&str, Optio
     Ok(pending.len())
 }
 
-/// Cheap liveness probe for `/readyz`.
+/// How long `/readyz` waits for the database. While the server is down the
+/// pool keeps trying to connect for its whole acquire timeout (30 s), far
+/// past any probe's patience, so a probe would hang instead of answering 503.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Cheap readiness probe for `/readyz`, answering within [`PING_TIMEOUT`].
 pub async fn ping(db: &Database) -> Result<()> {
-    db.ping().await?;
-    Ok(())
+    match tokio::time::timeout(PING_TIMEOUT, db.ping()).await {
+        Ok(answer) => Ok(answer?),
+        Err(_) => Err(sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout).into()),
+    }
 }
 
 /// A transaction that reads and then writes. On SQLite it starts with
