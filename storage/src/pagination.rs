@@ -1,5 +1,8 @@
 //! Page/limit pagination shared by every list endpoint.
 
+use sea_orm::sea_query::Expr;
+use sea_orm::{ConnectionTrait, EntityTrait, Order, QueryOrder, QuerySelect, Select};
+
 /// Largest page a caller may ask for.
 pub const MAX_LIMIT: u64 = 100;
 /// Page size when the caller gives none.
@@ -53,6 +56,40 @@ impl Default for PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+}
+
+/// One page of `select`, sorted by `order`, and how many rows `select` matches.
+/// The count is skipped when the page itself tells it (a short or empty first
+/// page), and is otherwise a plain `COUNT(*)` with the same filter: sea-orm's
+/// paginator counts over a subquery of every column, which SQLite pays for.
+pub async fn page_of<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    order: &[(E::Column, Order)],
+    page: PageRequest,
+) -> crate::Result<Page<E::Model>>
+where
+    E: EntityTrait,
+{
+    let mut ordered = select.clone();
+    for (column, direction) in order {
+        ordered = ordered.order_by(*column, direction.clone());
+    }
+    let items = ordered.offset(page.offset()).limit(page.limit).all(db).await?;
+    let shown = items.len() as u64;
+    let told = (shown > 0 && shown < page.limit) || (shown == 0 && page.index() == 0);
+    let total = if told {
+        page.offset() + shown
+    } else {
+        select
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .into_tuple::<i64>()
+            .one(db)
+            .await?
+            .map_or(0, |n| n.max(0) as u64)
+    };
+    Ok(Page { items, total })
 }
 
 #[cfg(test)]

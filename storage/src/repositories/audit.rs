@@ -1,12 +1,10 @@
 //! The audit trail.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, Set};
 
 use crate::entities::audit_logs::{ActiveModel, Column, Entity, Model};
+use crate::pagination::page_of;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result, new_id};
 
@@ -93,12 +91,12 @@ pub async fn list(db: &impl ConnectionTrait, filter: AuditFilter, page: PageRequ
     if let Some(v) = filter.until {
         cond = cond.add(Column::Timestamp.lte(v));
     }
-    let paginator = Entity::find()
-        .filter(cond)
-        .order_by_desc(Column::Timestamp)
-        .order_by_desc(Column::Id)
-        .paginate(db, page.limit);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Page { items, total })
+    let select = Entity::find().filter(cond);
+    page_of(
+        db,
+        select,
+        &[(Column::Timestamp, Order::Desc), (Column::Id, Order::Desc)],
+        page,
+    )
+    .await
 }

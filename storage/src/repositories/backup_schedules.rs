@@ -3,13 +3,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::entities::backup_schedules::{Column, Entity, Model};
 use crate::entities::schedule_firings as firings;
 use crate::error::conflict_on_unique;
+use crate::pagination::page_of;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
 
@@ -89,13 +90,8 @@ pub async fn find_of_cluster(db: &impl ConnectionTrait, cluster_id: &str, id: &s
 
 /// A cluster's schedules, by name.
 pub async fn list(db: &impl ConnectionTrait, cluster_id: &str, page: PageRequest) -> Result<Page<Model>> {
-    let paginator = Entity::find()
-        .filter(Column::ClusterId.eq(cluster_id))
-        .order_by_asc(Column::Name)
-        .paginate(db, page.limit);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Page { items, total })
+    let select = Entity::find().filter(Column::ClusterId.eq(cluster_id));
+    page_of(db, select, &[(Column::Name, Order::Asc)], page).await
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<bool> {

@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::entities::backups::{ActiveModel, Column, Entity, Model};
+use crate::pagination::page_of;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result, StorageError};
 
@@ -198,14 +198,14 @@ pub async fn list(db: &impl ConnectionTrait, filter: BackupFilter, page: PageReq
     if let Some(v) = filter.status {
         cond = cond.add(Column::Status.eq(v.as_str()));
     }
-    let paginator = Entity::find()
-        .filter(cond)
-        .order_by_desc(Column::CreatedAt)
-        .order_by_desc(Column::Id)
-        .paginate(db, page.limit);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Page { items, total })
+    let select = Entity::find().filter(cond);
+    page_of(
+        db,
+        select,
+        &[(Column::CreatedAt, Order::Desc), (Column::Id, Order::Desc)],
+        page,
+    )
+    .await
 }
 
 /// Records the run that makes the backup.

@@ -3,12 +3,12 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, Set,
 };
 
 use crate::entities::clusters::{ActiveModel, Column, Entity, Model};
 use crate::error::conflict_on_unique;
+use crate::pagination::page_of;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
 
@@ -115,13 +115,8 @@ pub async fn list(db: &impl ConnectionTrait, filter: ClusterFilter, page: PageRe
     if let Some(v) = filter.search {
         cond = cond.add(Expr::col(Column::Name).like(contains_literally(&v)));
     }
-    let paginator = Entity::find()
-        .filter(cond)
-        .order_by_asc(Column::Id)
-        .paginate(db, page.limit);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Page { items, total })
+    let select = Entity::find().filter(cond);
+    page_of(db, select, &[(Column::Id, Order::Asc)], page).await
 }
 
 /// Every cluster, oldest first (for the topology view).

@@ -3,12 +3,13 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, Order, QueryFilter,
+    QueryOrder, Set,
 };
 
 use crate::entities::machines::{ActiveModel, Column, Entity, Model};
 use crate::error::conflict_on_unique;
+use crate::pagination::page_of;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
 
@@ -101,13 +102,8 @@ pub async fn list(db: &impl ConnectionTrait, status: Option<MachineStatus>, page
         }
         None => {}
     }
-    let paginator = Entity::find()
-        .filter(cond)
-        .order_by_asc(Column::Id)
-        .paginate(db, page.limit);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Page { items, total })
+    let select = Entity::find().filter(cond);
+    page_of(db, select, &[(Column::Id, Order::Asc)], page).await
 }
 
 /// Where and as whom to reach a machine, with sealed credentials. Changing

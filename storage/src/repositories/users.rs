@@ -3,12 +3,13 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::entities::users::{self, ActiveModel, Column, Entity, Model};
 use crate::error::conflict_on_unique;
+use crate::pagination::page_of;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result, new_id};
 
@@ -68,10 +69,7 @@ pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Resu
 
 /// Accounts ordered by creation, oldest first.
 pub async fn list(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<Model>> {
-    let paginator = Entity::find().order_by_asc(Column::Id).paginate(db, page.limit);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Page { items, total })
+    page_of(db, Entity::find(), &[(Column::Id, Order::Asc)], page).await
 }
 
 /// Number of accounts with the admin role.

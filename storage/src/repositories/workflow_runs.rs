@@ -7,11 +7,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::entities::workflow_runs::{ActiveModel, Column, Entity, Model};
+use crate::pagination::page_of;
 use crate::repositories::operation_locks;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
@@ -114,13 +115,8 @@ pub async fn list(db: &impl ConnectionTrait, filter: RunFilter, page: PageReques
     if let Some(v) = filter.subject {
         cond = cond.add(Column::Subject.eq(v));
     }
-    let paginator = Entity::find()
-        .filter(cond)
-        .order_by_desc(Column::Id)
-        .paginate(db, page.limit);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.index()).await?;
-    Ok(Page { items, total })
+    let select = Entity::find().filter(cond);
+    page_of(db, select, &[(Column::Id, Order::Desc)], page).await
 }
 
 fn lease_free(now: DateTime<Utc>) -> Condition {
