@@ -210,6 +210,16 @@ impl WorkerProcess {
         false
     }
 
+    /// Whether the process is still alive (it has not exited or crashed).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Its log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// `kill -9`: no shutdown, no cleanup, leases left behind.
     pub fn kill_hard(&mut self) {
         let _ = self.child.kill();

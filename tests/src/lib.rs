@@ -17,6 +17,8 @@ pub mod etcd;
 pub mod keys;
 /// Machines with kubeadm stand-ins, for cluster creation tests.
 pub mod kubehost;
+/// A throwaway PostgreSQL server, stopped and started by tests.
+pub mod pgserver;
 /// Rows written straight into a test server's database.
 pub mod plant;
 /// Throwaway PostgreSQL databases.
