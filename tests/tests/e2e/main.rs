@@ -29,6 +29,8 @@ mod engine;
 mod envelope;
 /// Expanding imported clusters.
 mod expansion;
+/// Dependencies restarted or wiped under load: Redis, PostgreSQL.
+mod faults;
 /// The real test peers: etcd clusters on SSH hosts, an S3 server.
 mod harness;
 /// Importing clusters.
