@@ -49,8 +49,12 @@ pub struct SshTarget {
 pub enum SshError {
     #[error("cannot connect to {0}")]
     Connect(String),
-    #[error("timed out after {0:?}")]
-    Timeout(Duration),
+    /// `what` names the host and the operation, so a run's error says which.
+    #[error("{what} timed out after {} s", .after.as_secs())]
+    Timeout { what: String, after: Duration },
+    /// The connection ended before the command said how it exited.
+    #[error("the connection to {peer} closed before {command} finished")]
+    Dropped { peer: String, command: String },
     #[error("authentication failed for user {0}")]
     Auth(String),
     #[error(
@@ -72,9 +76,11 @@ pub enum SshError {
 impl From<SshError> for StepError {
     fn from(err: SshError) -> Self {
         match err {
-            SshError::Connect(_) | SshError::Timeout(_) | SshError::Protocol(_) | SshError::Io(_) => {
-                StepError::Transient(err.to_string())
-            }
+            SshError::Connect(_)
+            | SshError::Timeout { .. }
+            | SshError::Dropped { .. }
+            | SshError::Protocol(_)
+            | SshError::Io(_) => StepError::Transient(err.to_string()),
             SshError::Auth(_)
             | SshError::HostKeyMismatch { .. }
             | SshError::BadKey(_)
@@ -167,6 +173,8 @@ impl client::Handler for Handler {
 pub struct SshSession {
     handle: Handle<Handler>,
     fingerprint: String,
+    /// `host:port` as the target named it, for errors.
+    peer: String,
 }
 
 impl std::fmt::Debug for SshSession {
@@ -179,6 +187,16 @@ impl std::fmt::Debug for SshSession {
 
 fn protocol(err: russh::Error) -> SshError {
     SshError::Protocol(err.to_string())
+}
+
+/// A command as errors name it: quoted, on one line, cut short.
+fn named(command: &RemoteCommand) -> String {
+    const MAX: usize = 80;
+    let text = tidy(&command.to_string());
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("`{}…`", &text[..at]),
+        None => format!("`{text}`"),
+    }
 }
 
 impl SshSession {
@@ -214,10 +232,14 @@ impl SshSession {
             seen: seen.clone(),
         };
         let address = addr.to_string();
+        let peer = format!("{}:{}", target.host, target.port);
         let connecting = client::connect(config, addr, handler);
         let result = tokio::time::timeout(target.connect_timeout, connecting)
             .await
-            .map_err(|_| SshError::Timeout(target.connect_timeout))?;
+            .map_err(|_| SshError::Timeout {
+                what: format!("connecting to {peer}"),
+                after: target.connect_timeout,
+            })?;
         let found = seen.lock().ok().and_then(|s| s.clone());
         let mut handle = match (result, &target.host_key, found) {
             (Ok(handle), _, _) => handle,
@@ -256,8 +278,15 @@ impl SshSession {
         };
         tokio::time::timeout(target.connect_timeout, login)
             .await
-            .map_err(|_| SshError::Timeout(target.connect_timeout))??;
-        Ok(Self { handle, fingerprint })
+            .map_err(|_| SshError::Timeout {
+                what: format!("logging in to {peer} as {}", target.username),
+                after: target.connect_timeout,
+            })??;
+        Ok(Self {
+            handle,
+            fingerprint,
+            peer,
+        })
     }
 
     /// The server's host key fingerprint (`SHA256:…`).
@@ -274,10 +303,11 @@ impl SshSession {
     ) -> Result<ExecOutput, SshError> {
         let line = command.to_shell().map_err(|e| SshError::Command(e.to_string()))?;
         let run = async {
-            let mut channel = self.handle.channel_open_session().await.map_err(protocol)?;
-            channel.exec(true, line).await.map_err(protocol)?;
+            let mut channel = self.handle.channel_open_session().await.map_err(|e| self.protocol(e))?;
+            channel.exec(true, line).await.map_err(|e| self.protocol(e))?;
             let mut out = ExecOutput::default();
             let (mut pending_out, mut pending_err) = (Vec::new(), Vec::new());
+            let mut signalled = false;
             while let Some(msg) = channel.wait().await {
                 match msg {
                     ChannelMsg::Data { data } => {
@@ -287,16 +317,36 @@ impl SshSession {
                         feed(&mut pending_err, &data, Stream::Stderr, &mut out.stderr, sink).await
                     }
                     ChannelMsg::ExitStatus { exit_status } => out.exit_status = Some(exit_status),
+                    ChannelMsg::ExitSignal { .. } => signalled = true,
                     _ => {}
                 }
             }
             flush(&mut pending_out, Stream::Stdout, &mut out.stdout, sink).await;
             flush(&mut pending_err, Stream::Stderr, &mut out.stderr, sink).await;
+            // Neither an exit status nor a signal: the connection went, not
+            // the command; what it printed so far is only part of its answer.
+            if out.exit_status.is_none() && !signalled {
+                return Err(self.dropped(command));
+            }
             Ok(out)
         };
         tokio::time::timeout(timeout, run)
             .await
-            .map_err(|_| SshError::Timeout(timeout))?
+            .map_err(|_| SshError::Timeout {
+                what: format!("{} on {}", named(command), self.peer),
+                after: timeout,
+            })?
+    }
+
+    fn protocol(&self, err: russh::Error) -> SshError {
+        SshError::Protocol(format!("{}: {err}", self.peer))
+    }
+
+    fn dropped(&self, command: &RemoteCommand) -> SshError {
+        SshError::Dropped {
+            peer: self.peer.clone(),
+            command: named(command),
+        }
     }
 
     /// Streams `source` into the remote file `path` (created or truncated).
@@ -328,14 +378,14 @@ impl SshSession {
     ) -> Result<u64, SshError> {
         let line = command.to_shell().map_err(|e| SshError::Command(e.to_string()))?;
         let run = async {
-            let mut channel = self.handle.channel_open_session().await.map_err(protocol)?;
-            channel.exec(true, line).await.map_err(protocol)?;
+            let mut channel = self.handle.channel_open_session().await.map_err(|e| self.protocol(e))?;
+            channel.exec(true, line).await.map_err(|e| self.protocol(e))?;
             if let Some(source) = source {
                 // russh reads and sends in window-sized chunks: memory stays bounded.
-                channel.data(source).await.map_err(protocol)?;
-                channel.eof().await.map_err(protocol)?;
+                channel.data(source).await.map_err(|e| self.protocol(e))?;
+                channel.eof().await.map_err(|e| self.protocol(e))?;
             }
-            let (mut written, mut status, mut stderr) = (0u64, None, Vec::new());
+            let (mut written, mut status, mut stderr, mut signalled) = (0u64, None, Vec::new(), false);
             while let Some(msg) = channel.wait().await {
                 match msg {
                     ChannelMsg::Data { data } => {
@@ -346,6 +396,7 @@ impl SshSession {
                     }
                     ChannelMsg::ExtendedData { data, .. } if stderr.len() < 4096 => stderr.extend_from_slice(&data),
                     ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
+                    ChannelMsg::ExitSignal { .. } => signalled = true,
                     _ => {}
                 }
             }
@@ -354,15 +405,20 @@ impl SshSession {
             }
             match status {
                 Some(0) => Ok(written),
+                None if !signalled => Err(self.dropped(&command)),
                 other => Err(SshError::Protocol(format!(
-                    "remote transfer failed (exit {other:?}): {}",
+                    "remote transfer on {} failed (exit {other:?}): {}",
+                    self.peer,
                     tidy(&String::from_utf8_lossy(&stderr))
                 ))),
             }
         };
         tokio::time::timeout(timeout, run)
             .await
-            .map_err(|_| SshError::Timeout(timeout))?
+            .map_err(|_| SshError::Timeout {
+                what: format!("{} on {}", named(&command), self.peer),
+                after: timeout,
+            })?
     }
 
     pub async fn close(self) {
