@@ -6,6 +6,7 @@
 //! schedule) go when their own `retention_days` end. Objects first, then
 //! the record; a deletion that fails is kept as `delete_failed` and retried
 //! on the next tick. Backups being restored, or still running, are left.
+//! Each tick also aborts the incomplete uploads of backups that have ended.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -109,6 +110,7 @@ async fn sweep(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
             tracing::warn!(backup = %backup.id, error = %e, "retention could not delete a backup");
         }
     }
+    backup_records::abort_abandoned_uploads(engine).await?;
     Ok(())
 }
 

@@ -36,6 +36,12 @@ use crate::ssh::{RemoteCommand, SshSession};
 /// Bytes buffered between the SSH channel and the upload.
 pub const PIPE_BYTES: usize = 1 << 20;
 
+/// Attempts at a step that writes to the object store: with backoffs of
+/// 2, 4, 8 and 16 s, a store that restarts within about half a minute
+/// does not fail the backup.
+const STORE_ATTEMPTS: u32 = 5;
+const STORE_BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackupInput {
     pub backup_id: String,
@@ -115,20 +121,21 @@ impl Workflow for BackupWorkflow {
 
     fn plan(&self, input: &BackupInput) -> Result<Vec<Planned<Step>>, String> {
         let (quick, long) = (etcd::quick_step, etcd::transfer_step);
+        let storing = |spec: crate::definition::StepSpec| spec.max_attempts(STORE_ATTEMPTS).backoff(STORE_BACKOFF);
         let mut plan = vec![quick("begin").of(Step::Begin)];
         if input.parts.contains(&PartKind::Etcd) {
             plan.extend([
                 quick("pick-member").of(Step::PickMember),
                 long("snapshot").weight(3).of(Step::Snapshot),
                 quick("inspect").of(Step::Inspect),
-                long("upload").weight(5).of(Step::Upload),
+                storing(long("upload")).weight(5).of(Step::Upload),
             ]);
         }
         if input.parts.contains(&PartKind::Resources) {
             plan.push(long("resources").weight(8).of(Step::Resources));
         }
         plan.extend([
-            quick("manifest").of(Step::Manifest),
+            storing(quick("manifest")).of(Step::Manifest),
             quick("cleanup").of(Step::Cleanup),
             quick("finish").of(Step::Finish),
         ]);
@@ -556,6 +563,14 @@ async fn cleanup(ctx: &StepContext, backup: &Backup, state: &BackupState) -> Res
         }
         let objects = &ctx.env().objects;
         if let Some(cluster_id) = &backup.cluster_id {
+            // Uploads an attempt could not abort (the store was away then).
+            let aborted = objects
+                .abort_uploads(&backup_prefix(cluster_id, &backup.id))
+                .await
+                .map_err(|e| StepError::transient(e.to_string()))?;
+            if aborted > 0 {
+                ctx.info(format!("aborted {aborted} incomplete uploads of earlier attempts"));
+            }
             if !restorable(state) {
                 let deleted = objects
                     .delete_prefix(&backup_prefix(cluster_id, &backup.id))

@@ -1,11 +1,12 @@
-//! Recording a backup and starting its run, and deleting a stored backup:
-//! what the API and the scheduler (firings, retention) both do, written once.
+//! Recording a backup and starting its run, deleting a stored backup, and
+//! aborting the uploads a backup left unfinished: what the API and the
+//! scheduler (firings, retention) both do, written once.
 
 use sea_orm::ConnectionTrait;
 use taichu_storage::entities::backups::Model as Backup;
 use taichu_storage::entities::clusters::Model as Cluster;
 use taichu_storage::objects::backup_prefix;
-use taichu_storage::repositories::backups::{self, BackupType, NewBackup};
+use taichu_storage::repositories::backups::{self, BackupStatus, BackupType, NewBackup};
 use taichu_storage::repositories::etcd_settings::EtcdSettings;
 use taichu_storage::sealed_stream::DataKey;
 use taichu_storage::secrets::Slot;
@@ -97,7 +98,12 @@ pub async fn start_in(
 pub async fn delete_stored(engine: &Engine, backup: &Backup) -> std::result::Result<(), String> {
     let db = engine.db();
     let prefix = backup_prefix(backup.origin_cluster(), &backup.id);
-    if let Err(err) = engine.env().objects.delete_prefix(&prefix).await {
+    let objects = &engine.env().objects;
+    let deleted = match objects.abort_uploads(&prefix).await {
+        Ok(_) => objects.delete_prefix(&prefix).await,
+        Err(err) => Err(err),
+    };
+    if let Err(err) = deleted {
         let reason = format!("deleting its objects failed: {err}");
         backups::set_deleting(db, &backup.id, Some(&reason))
             .await
@@ -106,4 +112,33 @@ pub async fn delete_stored(engine: &Engine, backup: &Backup) -> std::result::Res
     }
     backups::delete(db, &backup.id).await.map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Aborts the incomplete multipart uploads under `clusters/` that belong to
+/// no pending or running backup: what an upload left when the store was
+/// away as it failed (its abort went unheard), or when its worker died.
+/// Returns how many were aborted.
+pub async fn abort_abandoned_uploads(engine: &Engine) -> std::result::Result<u64, String> {
+    let objects = &engine.env().objects;
+    let uploads = objects
+        .incomplete_uploads("clusters/")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut aborted = 0;
+    for upload in uploads {
+        // clusters/{cluster}/backups/{backup}/…; anything else is not ours.
+        let parts: Vec<&str> = upload.key.split('/').collect();
+        let [_, _, "backups", backup_id, ..] = parts.as_slice() else {
+            continue;
+        };
+        let backup = backups::find(engine.db(), backup_id).await.map_err(|e| e.to_string())?;
+        let busy = backup.is_some_and(|b| matches!(b.backup_status(), BackupStatus::Pending | BackupStatus::Running));
+        if busy {
+            continue;
+        }
+        objects.abort_upload(&upload).await.map_err(|e| e.to_string())?;
+        tracing::info!(key = %upload.key, "aborted an incomplete upload of a backup that has ended");
+        aborted += 1;
+    }
+    Ok(aborted)
 }
