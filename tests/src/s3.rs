@@ -219,6 +219,41 @@ impl S3Server {
         self.launch();
     }
 
+    /// Starts it again after [`S3Server::stop`], on the same ports and data,
+    /// and waits until it takes writes.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "SeaweedFS is still running");
+        self.launch();
+    }
+
+    /// Incomplete multipart uploads under `prefix` (ListMultipartUploads,
+    /// every page), as `(key, upload id)`.
+    pub fn multipart_uploads(&self, bucket: &str, prefix: &str) -> Vec<(String, String)> {
+        let mut uploads = Vec::new();
+        let mut markers: Option<(String, String)> = None;
+        loop {
+            let mut query = vec![("uploads", ""), ("prefix", prefix)];
+            if let Some((key, id)) = &markers {
+                query.push(("key-marker", key));
+                query.push(("upload-id-marker", id));
+            }
+            let r = self.signed("GET", bucket, "", &query, b"");
+            assert_eq!(r.status, 200, "list uploads {bucket}/{prefix}: {}", r.text());
+            let xml = r.text();
+            for upload in xml.split("<Upload>").skip(1) {
+                let key = elements(upload, "Key").into_iter().next().expect("Key");
+                let id = elements(upload, "UploadId").into_iter().next().expect("UploadId");
+                uploads.push((key, id));
+            }
+            let truncated = elements(&xml, "IsTruncated").first().map(String::as_str) == Some("true");
+            if !truncated {
+                return uploads;
+            }
+            let next = |name| elements(&xml, name).into_iter().next().unwrap_or_default();
+            markers = Some((next("NextKeyMarker"), next("NextUploadIdMarker")));
+        }
+    }
+
     /// What `weed` printed so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("weed.log")).unwrap_or_default()

@@ -298,6 +298,8 @@ impl SshHost {
     }
 
     fn stop(&mut self) {
+        // A frozen host's sessions would otherwise stay stopped for good.
+        self.thaw();
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -335,6 +337,35 @@ impl SshHost {
         std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
     }
 
+    /// The sshd that listens for this host (its sessions are its descendants).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Cuts every open session at once (SIGKILL to each session process):
+    /// clients see their connection close mid-stream. New logins still work.
+    pub fn drop_sessions(&self) {
+        let Some(pid) = self.pid() else { return };
+        signal(&descendants(pid), "KILL");
+    }
+
+    /// Freezes the host (SIGSTOP to sshd and every session): open sessions
+    /// stall, new connections are accepted by the kernel and then hang.
+    pub fn freeze(&self) {
+        let Some(pid) = self.pid() else { return };
+        let mut all = vec![pid];
+        all.extend(descendants(pid));
+        signal(&all, "STOP");
+    }
+
+    /// Undoes [`SshHost::freeze`].
+    pub fn thaw(&self) {
+        let Some(pid) = self.pid() else { return };
+        let mut all = vec![pid];
+        all.extend(descendants(pid));
+        signal(&all, "CONT");
+    }
+
     /// A scratch directory the test account can write to.
     pub fn scratch(&self) -> String {
         use std::os::unix::fs::PermissionsExt;
@@ -345,6 +376,42 @@ impl SshHost {
         run(Command::new("chown").arg(TEST_USER).arg(&path));
         path.display().to_string()
     }
+}
+
+/// Every process below `root`, read from /proc.
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The parent is the second field after the command name, which may hold spaces.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(parents.iter().filter(|(_, p)| *p == parent).map(|(c, _)| *c));
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+fn signal(pids: &[u32], name: &str) {
+    if pids.is_empty() {
+        return;
+    }
+    let _ = Command::new("kill")
+        .arg(format!("-{name}"))
+        .args(pids.iter().map(u32::to_string))
+        .stderr(Stdio::null())
+        .status();
 }
 
 impl Drop for SshHost {

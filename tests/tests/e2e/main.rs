@@ -31,6 +31,8 @@ mod envelope;
 mod expansion;
 /// Dependencies restarted or wiped under load: Redis, PostgreSQL.
 mod faults;
+/// Remote peers that fail mid-transfer: the S3 server, SSH hosts.
+mod faults_io;
 /// The real test peers: etcd clusters on SSH hosts, an S3 server.
 mod harness;
 /// Importing clusters.
