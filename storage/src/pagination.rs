@@ -1,7 +1,7 @@
 //! Page/limit pagination shared by every list endpoint.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ConnectionTrait, EntityTrait, Order, QueryOrder, QuerySelect, Select};
+use sea_orm::{Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
 
 /// Largest page a caller may ask for.
 pub const MAX_LIMIT: u64 = 100;
@@ -56,6 +56,17 @@ impl Default for PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+}
+
+/// Every row of `E` that `cond` admits. An empty condition adds no `WHERE`
+/// at all: SQLite counts a bare table from its b-tree, but scans every row
+/// for `WHERE TRUE`.
+pub fn filtered<E: EntityTrait>(cond: Condition) -> Select<E> {
+    if cond.is_empty() {
+        E::find()
+    } else {
+        E::find().filter(cond)
+    }
 }
 
 /// One page of `select`, sorted by `order`, and how many rows `select` matches.

@@ -1,10 +1,10 @@
 //! The audit trail.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, Order, Set};
 
 use crate::entities::audit_logs::{ActiveModel, Column, Entity, Model};
-use crate::pagination::page_of;
+use crate::pagination::{filtered, page_of};
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result, new_id};
 
@@ -91,7 +91,7 @@ pub async fn list(db: &impl ConnectionTrait, filter: AuditFilter, page: PageRequ
     if let Some(v) = filter.until {
         cond = cond.add(Column::Timestamp.lte(v));
     }
-    let select = Entity::find().filter(cond);
+    let select = filtered::<Entity>(cond);
     page_of(
         db,
         select,

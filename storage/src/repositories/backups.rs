@@ -8,7 +8,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entities::backups::{ActiveModel, Column, Entity, Model};
-use crate::pagination::page_of;
+use crate::pagination::{filtered, page_of};
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result, StorageError};
 
@@ -198,7 +198,7 @@ pub async fn list(db: &impl ConnectionTrait, filter: BackupFilter, page: PageReq
     if let Some(v) = filter.status {
         cond = cond.add(Column::Status.eq(v.as_str()));
     }
-    let select = Entity::find().filter(cond);
+    let select = filtered::<Entity>(cond);
     page_of(
         db,
         select,

@@ -8,7 +8,7 @@ use sea_orm::{
 
 use crate::entities::clusters::{ActiveModel, Column, Entity, Model};
 use crate::error::conflict_on_unique;
-use crate::pagination::page_of;
+use crate::pagination::{filtered, page_of};
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
 
@@ -115,7 +115,7 @@ pub async fn list(db: &impl ConnectionTrait, filter: ClusterFilter, page: PageRe
     if let Some(v) = filter.search {
         cond = cond.add(Expr::col(Column::Name).like(contains_literally(&v)));
     }
-    let select = Entity::find().filter(cond);
+    let select = filtered::<Entity>(cond);
     page_of(db, select, &[(Column::Id, Order::Asc)], page).await
 }
 
