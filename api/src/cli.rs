@@ -50,7 +50,10 @@ enum BackupCommand {
 #[derive(Debug, Subcommand)]
 enum Bench {
     /// Throughput and per-step overhead of the workflow engine on the real queue.
-    Workflows(bench::BenchWorkflowsArgs),
+    Workflows(bench::workflows::BenchWorkflowsArgs),
+    /// Requests per second and latency of the HTTP API on a seeded database,
+    /// in `taichu api` processes of its own, next to a bare `/healthz`.
+    Api(bench::api::BenchApiArgs),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -75,7 +78,8 @@ pub fn main() -> anyhow::Result<()> {
             Command::Worker(args) => server::run_workers(args).await,
             Command::Migrate(args) => server::migrate(args).await,
             Command::Openapi => Ok(()),
-            Command::Bench(Bench::Workflows(args)) => bench::workflows(args).await,
+            Command::Bench(Bench::Workflows(args)) => bench::workflows::workflows(args).await,
+            Command::Bench(Bench::Api(args)) => bench::api::api(args).await,
             Command::Backup(BackupCommand::Decrypt(args)) => decrypt::run(args).await,
         }
     });

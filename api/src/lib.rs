@@ -6,7 +6,7 @@ pub mod allow;
 pub mod audit_trail;
 /// Tokens, sessions, roles, throttling, the default admin.
 pub mod auth;
-/// `taichu bench workflows`.
+/// `taichu bench workflows` and `taichu bench api`.
 pub mod bench;
 /// The command line.
 pub mod cli;

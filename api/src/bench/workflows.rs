@@ -12,6 +12,8 @@ use taichu_workers::{Queue, Shutdown, WorkerSettings};
 use taichu_workflows::EngineConfig;
 use taichu_workflows::canary::{Canary, CanaryInput};
 
+use super::{percentile, tempfile_dir};
+
 #[derive(Debug, Clone, Args)]
 pub struct BenchWorkflowsArgs {
     /// Runs to push.
@@ -36,14 +38,6 @@ pub struct BenchWorkflowsArgs {
     /// without it, steps are true no-ops, as other engines' benchmarks use.
     #[arg(long, default_value_t = false)]
     pub markers: bool,
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 fn ms(d: chrono::TimeDelta) -> f64 {
@@ -206,10 +200,4 @@ pub async fn workflows(args: BenchWorkflowsArgs) -> anyhow::Result<()> {
     );
     let _ = std::fs::remove_dir_all(&temp);
     Ok(())
-}
-
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("taichu-bench-{}", new_id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
