@@ -275,6 +275,12 @@ pub struct ApiArgs {
     /// Registrations per client address per hour.
     #[arg(long, env = "TAICHU_REGISTRATIONS_PER_HOUR", default_value_t = 20)]
     pub registrations_per_hour: u32,
+    /// Milliseconds a verified session is trusted without reading the database
+    /// again. A logout, password or role change made through this process
+    /// takes effect here at once; made through another replica, within this
+    /// time. 0 reads the database on every request.
+    #[arg(long, env = "TAICHU_AUTH_CACHE_MS", default_value_t = 1000)]
+    pub auth_cache_ms: u64,
     #[command(flatten)]
     pub network: NetworkArgs,
 }

@@ -13,6 +13,7 @@ use taichu_workflows::{Engine, WorkflowEnv};
 
 use crate::auth::bootstrap;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::session_cache::{self, SessionCache};
 use crate::auth::throttle::Throttle;
 use crate::config::{ApiArgs, DatabaseArgs, EngineArgs, Secret, WorkerArgs};
 use crate::error::envelope_errors;
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(metrics::metrics))
         .around(envelope_errors)
+        .around(session_cache::forget_on_change)
         .around(audit_trail::record)
         // Outermost: nothing reads more of a body than the limit.
         .around(limits::limit_body)
@@ -149,6 +151,7 @@ pub async fn run(args: ApiArgs, with_workers: bool) -> anyhow::Result<()> {
             min_schedule_secs: args.engine.min_schedule_secs,
         }),
         throttle: Arc::new(Throttle::new(args.limits())),
+        sessions: Arc::new(SessionCache::new(Duration::from_millis(args.auth_cache_ms))),
         metrics: Arc::default(),
     };
     if args.dev_mode {

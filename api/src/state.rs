@@ -8,6 +8,7 @@ use taichu_storage::repositories::users::Role;
 use taichu_workflows::{Engine, WorkflowEnv};
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::session_cache::SessionCache;
 use crate::auth::throttle::Throttle;
 use crate::config::Secret;
 use crate::routes::metrics::MetricsCache;
@@ -39,5 +40,7 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub settings: Arc<Settings>,
     pub throttle: Arc<Throttle>,
+    /// Sessions verified a moment ago.
+    pub sessions: Arc<SessionCache>,
     pub metrics: Arc<MetricsCache>,
 }

@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod jwt;
 pub mod password;
 pub mod security;
+pub mod session_cache;
 pub mod sessions;
 pub mod throttle;
 

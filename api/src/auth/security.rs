@@ -12,11 +12,13 @@ use taichu_storage::repositories::users::Role;
 use taichu_workflows::StartedBy;
 
 use super::jwt::TokenError;
+use super::session_cache::Verified;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The verified caller. The role is read from the database on each request,
-/// so a demotion or deletion takes effect at once.
+/// The verified caller. The role is read from the database (at most one
+/// `TAICHU_AUTH_CACHE_MS` ago, and again at once after a change made through
+/// this process), so a demotion or deletion takes effect without a new login.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: String,
@@ -77,24 +79,38 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<AuthUser> {
     Ok(authenticate(state, &bearer.token).await?)
 }
 
-/// Verifies a token: signature and expiry, then in one query that its
-/// session is neither revoked nor past its end and that its user still exists.
+/// Verifies a token: signature and expiry, then in one query (or from the
+/// session cache) that its session is neither revoked nor past its end and
+/// that its user still exists.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
     let claims = state.jwt.verify(token).map_err(|err| match err {
         TokenError::Expired => ApiError::unauthorized("token expired"),
         TokenError::Invalid => ApiError::unauthorized("invalid token"),
     })?;
-    let (_, user) = sessions::live_with_user(&state.db, &claims.sid)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("token revoked"))?;
-    if user.id != claims.sub {
+    let verified = match state.sessions.get(&claims.sid) {
+        Some(verified) => verified,
+        None => {
+            let (session, user) = sessions::live_with_user(&state.db, &claims.sid)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("token revoked"))?;
+            let verified = Verified {
+                role: user.role(),
+                user_id: user.id,
+                username: user.username,
+                session_expires_at: session.expires_at,
+            };
+            state.sessions.put(&claims.sid, verified.clone());
+            verified
+        }
+    };
+    if verified.user_id != claims.sub {
         return Err(ApiError::unauthorized("invalid token"));
     }
     Ok(AuthUser {
         expires_at: claims.expires_at(),
-        role: user.role(),
-        id: user.id,
-        username: user.username,
+        role: verified.role,
+        id: verified.user_id,
+        username: verified.username,
         session_id: claims.sid,
     })
 }

@@ -224,36 +224,36 @@ pub async fn api(args: BenchApiArgs) -> anyhow::Result<()> {
         let rates = vec![
             Rate {
                 name: "GET /clusters",
-                per_second: 800,
+                per_second: 200,
                 make: get("/api/v1/clusters".into(), &token),
             },
             Rate {
                 name: "GET /clusters/{id}",
-                per_second: 400,
+                per_second: 200,
                 make: get_each(&token, move |n| {
                     format!("/api/v1/clusters/{}", ids[n as usize % ids.len()])
                 }),
             },
             Rate {
                 name: "GET /clusters?search=",
-                per_second: 100,
+                per_second: 20,
                 make: get(format!("/api/v1/clusters?search={search_term}"), &token),
             },
             Rate {
                 name: "GET /workflows",
-                per_second: 200,
+                per_second: 100,
                 make: get("/api/v1/workflows".into(), &token),
             },
             Rate {
                 name: "GET /workflows/{id}",
-                per_second: 200,
+                per_second: 100,
                 make: get_each(&token, move |n| {
                     format!("/api/v1/workflows/{}", runs[n as usize % runs.len()])
                 }),
             },
             Rate {
                 name: "POST /audit",
-                per_second: 50,
+                per_second: 20,
                 make: post(
                     "/api/v1/audit",
                     &token,
@@ -262,7 +262,7 @@ pub async fn api(args: BenchApiArgs) -> anyhow::Result<()> {
             },
             Rate {
                 name: "POST /workflows/canary",
-                per_second: 20,
+                per_second: 10,
                 make: post("/api/v1/workflows/canary", &token, json!({"steps": 1, "step_ms": 0})),
             },
             Rate {

@@ -180,3 +180,48 @@ async fn a_name_registered_again_inherits_nothing() {
     // The cluster is an admin's now.
     app.delete(&format!("/clusters/{cluster}"), &admin).await.data();
 }
+
+/// Each API process trusts a session it verified for `TAICHU_AUTH_CACHE_MS`.
+/// A demotion made through one replica takes effect there at once, and on
+/// another replica within that time; never later.
+#[tokio::test]
+async fn a_demotion_through_one_replica_reaches_another_within_the_session_cache_time() {
+    let cache = [("TAICHU_AUTH_CACHE_MS", "1500")];
+    let a = taichu_tests::app::spawn("api", &cache);
+    let database = a.database_url();
+    let mut env = vec![("TAICHU_AUTH_CACHE_MS", "1500"), ("DATABASE_URL", database.as_str())];
+    if let Some(queue) = a.env_var("QUEUE_URL") {
+        env.push(("QUEUE_URL", queue));
+    }
+    let b = taichu_tests::app::spawn("api", &env);
+    let admin = a.admin_token().await;
+    let (id, token) = a.user("demoted").await;
+    let write = || json!({"action": "PROBE", "resource_type": "session-cache"});
+    // Replica B verifies the session (a user may write) and caches it.
+    assert_eq!(b.post("/audit", &token, write()).await.status, 200);
+    let demoted = a.put(&format!("/users/{id}"), &admin, json!({"role": "viewer"})).await;
+    assert_eq!(demoted.data()["role"], "viewer");
+    let at = std::time::Instant::now();
+    a.post("/audit", &token, write()).await.error(403);
+    loop {
+        let reply = b.post("/audit", &token, write()).await;
+        if reply.status == 403 {
+            break;
+        }
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(
+            at.elapsed() < Duration::from_millis(1500 + 1000),
+            "replica B still trusts the old role after {:?}",
+            at.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A logout through A ends the session on B within the same bound.
+    let (_, other) = a.user("leaving").await;
+    assert_eq!(b.get("/auth/profile", &other).await.status, 200);
+    let out = a.request(Method::POST, "/auth/logout", Some(&other), None).await;
+    assert_eq!(out.status, 200, "{}", out.body);
+    a.get("/auth/profile", &other).await.error(401);
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    b.get("/auth/profile", &other).await.error(401);
+}
