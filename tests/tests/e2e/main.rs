@@ -53,6 +53,8 @@ mod resources;
 mod restores;
 /// Backup schedules and retention.
 mod schedules;
+/// Credentials readable nowhere after real work: answers, logs, database, bucket.
+mod secrets;
 /// Sessions and roles.
 mod sessions;
 /// The SSH adapter against real sshd hosts.
