@@ -21,10 +21,16 @@ pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const SECRET_KEY: &str = "5ec2e7000000000000000000000000000000000000000000000000000000a11c";
 
 /// The `taichu` program built for these tests: `target/<profile>/taichu-e2e`,
-/// beside the `deps/` folder the test executable runs from.
+/// beside the `deps/` folder the test executable runs from (or beside the
+/// running program, for the soak).
 pub fn taichu_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
+    let parent = exe.parent().expect("executable's directory");
+    let profile_dir = if parent.ends_with("deps") {
+        parent.parent().expect("target/<profile>")
+    } else {
+        parent
+    };
     let bin = profile_dir.join("taichu-e2e");
     assert!(
         bin.exists(),
@@ -208,6 +214,10 @@ impl WorkerProcess {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         false
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Whether the process is still alive (it has not exited or crashed).
