@@ -27,6 +27,8 @@ pub mod postgres;
 pub mod python;
 /// Throwaway redis-servers.
 pub mod redis;
+/// How often each step of finished runs ran.
+pub mod runs;
 /// A real S3 server (SeaweedFS).
 pub mod s3;
 /// Real sshd hosts, on loopback or in network namespaces.

@@ -3,16 +3,15 @@
 //! processes): every run completes, every step commits exactly once, and a
 //! step's side effect repeats only where an attempt of it did not complete.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use taichu_storage::repositories::workflow_steps;
 use taichu_tests::TestApp;
 use taichu_tests::app::{WorkerProcess, spawn};
 use taichu_tests::pgserver::PgServer;
 use taichu_tests::postgres::TempDatabase;
 use taichu_tests::redis::RedisServer;
+use taichu_tests::runs::each_step_once;
 
 const RUNS: usize = 20;
 const STEPS: i32 = 4;
@@ -60,66 +59,6 @@ async fn all_completed(app: &TestApp, token: &str, ids: &[String], within: Durat
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-}
-
-/// What the runs' rows say about how often each step ran.
-#[derive(Debug, Default)]
-struct Tally {
-    /// Attempts that did not complete: abandoned (worker or lease lost) or failed.
-    rerun: usize,
-    abandoned: usize,
-    /// Side effects (markers) beyond one per step.
-    duplicates: usize,
-    /// Why attempts failed, for the figures.
-    errors: std::collections::BTreeSet<String>,
-}
-
-/// Asserts that every step of every run committed exactly once and left its
-/// side effect, and that side effects repeat no more often than attempts
-/// were cut short.
-async fn each_step_once(database_url: &str, ids: &[String]) -> Tally {
-    let db = taichu_storage::connect(database_url).await.expect("database");
-    let mut tally = Tally::default();
-    for id in ids {
-        let steps = workflow_steps::list(&db, id).await.expect("steps");
-        let markers = workflow_steps::markers(&db, id).await.expect("markers");
-        let mut completed: HashMap<i32, usize> = HashMap::new();
-        for s in steps.iter().filter(|s| s.status == "completed") {
-            *completed.entry(s.step_index).or_default() += 1;
-        }
-        let abandoned = steps.iter().filter(|s| s.status == "abandoned").count();
-        let rerun = steps.iter().filter(|s| s.status != "completed").count();
-        let mut per_step: HashMap<i32, usize> = HashMap::new();
-        for m in &markers {
-            *per_step.entry(m.step_index).or_default() += 1;
-        }
-        for step in 0..STEPS {
-            assert_eq!(
-                completed.get(&step),
-                Some(&1),
-                "run {id} step {step} committed exactly once: {steps:?}"
-            );
-            assert!(
-                per_step.get(&step).is_some_and(|n| *n >= 1),
-                "run {id} step {step} side effect missing"
-            );
-        }
-        let duplicates: usize = per_step.values().map(|n| n - 1).sum();
-        assert!(
-            duplicates <= rerun,
-            "run {id}: {duplicates} duplicate side effects but {rerun} attempts cut short: {steps:?}"
-        );
-        tally.rerun += rerun;
-        tally.abandoned += abandoned;
-        tally.duplicates += duplicates;
-        tally.errors.extend(
-            steps
-                .iter()
-                .filter_map(|s| s.error.as_deref())
-                .map(|e| e.chars().take(120).collect::<String>()),
-        );
-    }
-    tally
 }
 
 /// Both workers are alive, with their logs for the failure message.
@@ -181,7 +120,7 @@ async fn redis_restarted_with_appendonly_loses_no_run() {
     shape.redis.restart();
     all_completed(&shape.app, &admin, &ids, Duration::from_secs(45), &[&shape.a, &shape.b]).await;
     let recovered = fault.elapsed();
-    let tally = each_step_once(&shape.db.url(), &ids).await;
+    let tally = each_step_once(&shape.db.url(), &ids, STEPS).await;
     assert_eq!(tally.rerun, 0, "steps need only the database: no attempt was cut short");
     alive(&mut [&mut shape.a, &mut shape.b]);
     eprintln!("redis restart: {RUNS} runs completed {recovered:?} after the restart; {tally:?}");
@@ -200,7 +139,7 @@ async fn redis_killed_and_wiped_loses_no_run() {
     shape.redis.kill_and_wipe();
     all_completed(&shape.app, &admin, &ids, Duration::from_secs(45), &[&shape.a, &shape.b]).await;
     let recovered = fault.elapsed();
-    let tally = each_step_once(&shape.db.url(), &ids).await;
+    let tally = each_step_once(&shape.db.url(), &ids, STEPS).await;
     assert_eq!(tally.rerun, 0, "steps need only the database: no attempt was cut short");
     alive(&mut [&mut shape.a, &mut shape.b]);
     let reaped = [&shape.a, &shape.b]
@@ -282,7 +221,7 @@ async fn postgres_restarted_mid_load_loses_no_run_and_commits_none_twice() {
     let ready_again = outage.elapsed();
     all_completed(&app, &admin, &ids, Duration::from_secs(45), &[&a, &b]).await;
     let recovered = outage.elapsed();
-    let tally = each_step_once(&pg.url(), &ids).await;
+    let tally = each_step_once(&pg.url(), &ids, STEPS).await;
     alive(&mut [&mut a, &mut b]);
     // Waiting, not a hot loop of errors: a few lines per run at most (the
     // reaper names each run whose lease ran out during the outage).

@@ -1,12 +1,10 @@
 //! Workflow runs through the API: the canary, views, cancellation, metrics,
 //! and a fault test with real processes (API + two workers on Redis, one killed).
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use taichu_storage::repositories::workflow_steps;
 use taichu_tests::app::spawn;
 use taichu_tests::redis::RedisServer;
 use taichu_tests::{TestApp, spawn_app};
@@ -214,39 +212,8 @@ async fn runs_survive_a_killed_worker_process() {
         assert_eq!(run["status"], "completed", "{run}");
     }
 
-    let db = taichu_storage::connect(&app.database_url()).await.expect("database");
-    let mut abandoned_total = 0;
-    for id in &ids {
-        let steps = workflow_steps::list(&db, id).await.expect("steps");
-        let markers = workflow_steps::markers(&db, id).await.expect("markers");
-        let mut completed: HashMap<i32, usize> = HashMap::new();
-        for s in steps.iter().filter(|s| s.status == "completed") {
-            *completed.entry(s.step_index).or_default() += 1;
-        }
-        let abandoned = steps.iter().filter(|s| s.status == "abandoned").count();
-        abandoned_total += abandoned;
-        let mut per_step: HashMap<i32, usize> = HashMap::new();
-        for m in &markers {
-            *per_step.entry(m.step_index).or_default() += 1;
-        }
-        for step in 0..STEPS {
-            assert_eq!(
-                completed.get(&step),
-                Some(&1),
-                "run {id} step {step} committed exactly once: {steps:?}"
-            );
-            assert!(
-                per_step.get(&step).is_some_and(|n| *n >= 1),
-                "run {id} step {step} side effect missing"
-            );
-        }
-        let duplicates: usize = per_step.values().map(|n| n - 1).sum();
-        assert!(
-            duplicates <= abandoned,
-            "run {id}: {duplicates} duplicate side effects but {abandoned} re-run steps"
-        );
-    }
-    assert!(abandoned_total >= 1, "the kill landed while steps were running");
+    let tally = taichu_tests::runs::each_step_once(&app.database_url(), &ids, STEPS).await;
+    assert!(tally.abandoned >= 1, "the kill landed while steps were running");
 }
 
 #[tokio::test]
