@@ -75,6 +75,11 @@ async fn main() -> anyhow::Result<()> {
         ("DATABASE_URL".to_owned(), db_url),
         ("QUEUE_URL".to_owned(), queue),
         ("RUST_LOG".to_owned(), "warn".to_owned()),
+        // One login drives the whole run: its token must outlive it.
+        (
+            "TAICHU_ACCESS_TOKEN_TTL".to_owned(),
+            (args.minutes * 60 + 600).to_string(),
+        ),
     ]);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let api_1 = taichu_tests::app::spawn("api", &env);
@@ -185,9 +190,9 @@ async fn main() -> anyhow::Result<()> {
     let backups: Value = api_1
         .get(&format!("/clusters/{cluster}/backups?limit=100"), &admin)
         .await
-        .data()
+        .body["data"]
         .clone();
-    let fired = api_1.get("/workflows?kind=backup&limit=1", &admin).await.data()["total"].clone();
+    let fired = api_1.get("/workflows?kind=backup&limit=1", &admin).await.body["data"]["total"].clone();
     println!("canaries: {} started, by status {outcome:?}", canaries.len());
     println!("reads: {reads}, non-200: {read_errors}");
     println!(
