@@ -18,6 +18,7 @@ mod m20261126_000010_backups;
 mod m20261126_000011_resource_backups;
 mod m20261126_000012_backup_schedules;
 mod m20261126_000013_run_hosts;
+mod m20261207_000014_list_counts_and_search;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_resource_backups::Migration),
             Box::new(m20261126_000012_backup_schedules::Migration),
             Box::new(m20261126_000013_run_hosts::Migration),
+            Box::new(m20261207_000014_list_counts_and_search::Migration),
         ]
     }
 }

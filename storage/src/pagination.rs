@@ -1,7 +1,10 @@
 //! Page/limit pagination shared by every list endpoint.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Statement,
+};
 
 /// Largest page a caller may ask for.
 pub const MAX_LIMIT: u64 = 100;
@@ -58,47 +61,82 @@ pub struct Page<T> {
     pub total: u64,
 }
 
-/// Every row of `E` that `cond` admits. An empty condition adds no `WHERE`
-/// at all: SQLite counts a bare table from its b-tree, but scans every row
-/// for `WHERE TRUE`.
-pub fn filtered<E: EntityTrait>(cond: Condition) -> Select<E> {
-    if cond.is_empty() {
-        E::find()
-    } else {
-        E::find().filter(cond)
-    }
+/// Tables whose rows `row_counts` keeps counted (by triggers, in the same
+/// transaction as each insert and delete: see the migration
+/// `list_counts_and_search`).
+const COUNTED: [&str; 3] = ["clusters", "workflow_runs", "audit_logs"];
+
+/// The column a page's rows carry the counted total in.
+const TOTAL: &str = "page_total";
+
+/// The rows of `table` (one of [`COUNTED`]) as its counter rows say.
+fn counter_sum(table: &str) -> String {
+    format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM row_counts WHERE table_name = '{table}'")
 }
 
-/// One page of `select`, sorted by `order`, and how many rows `select` matches.
-/// The count is skipped when the page itself tells it (a short or empty first
-/// page), and is otherwise a plain `COUNT(*)` with the same filter: sea-orm's
-/// paginator counts over a subquery of every column, which SQLite pays for.
+/// One page of the rows of `E` that `cond` admits, sorted by `order`, and
+/// how many rows `cond` admits, in as few statements as the database allows:
+///
+/// - The total of an unfiltered, counted table comes from its counter rows,
+///   in the same statement as the page (a scalar subquery, run once).
+/// - A short or empty first page tells its total itself.
+/// - Otherwise a plain `COUNT(*)` follows: sea-orm's paginator counts over a
+///   subquery of every column, which SQLite pays for.
+///
+/// `LIMIT` and `OFFSET` are written into the SQL as numbers (both are
+/// bounded integers): bound, they made PostgreSQL plan the statement afresh
+/// on every execution, a third of its work for a page.
 pub async fn page_of<E>(
     db: &impl ConnectionTrait,
-    select: Select<E>,
+    cond: Condition,
     order: &[(E::Column, Order)],
     page: PageRequest,
 ) -> crate::Result<Page<E::Model>>
 where
     E: EntityTrait,
 {
+    let unfiltered = cond.is_empty();
+    // An empty condition adds no `WHERE` at all: SQLite counts a bare table
+    // from its b-tree, but scans every row for `WHERE TRUE`.
+    let select = if unfiltered { E::find() } else { E::find().filter(cond) };
+    let table = E::default().table_name().to_owned();
+    let counted = unfiltered && COUNTED.contains(&table.as_str());
     let mut ordered = select.clone();
     for (column, direction) in order {
         ordered = ordered.order_by(*column, direction.clone());
     }
-    let items = ordered.offset(page.offset()).limit(page.limit).all(db).await?;
+    if counted {
+        ordered = ordered.expr_as(Expr::cust(format!("({})", counter_sum(&table))), TOTAL);
+    }
+    let mut statement = ordered.build(db.get_database_backend());
+    statement
+        .sql
+        .push_str(&format!(" LIMIT {} OFFSET {}", page.limit, page.offset()));
+    let rows = db.query_all_raw(statement).await?;
+    let items = rows
+        .iter()
+        .map(|row| E::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     let shown = items.len() as u64;
     let told = (shown > 0 && shown < page.limit) || (shown == 0 && page.index() == 0);
-    let total = if told {
-        page.offset() + shown
-    } else {
-        select
+    let total = match rows.first() {
+        _ if told => page.offset() + shown,
+        Some(row) if counted => row.try_get::<i64>("", TOTAL)?.max(0) as u64,
+        // A page past the end of a counted table.
+        None if counted => {
+            let statement = Statement::from_string(db.get_database_backend(), counter_sum(&table));
+            match db.query_one_raw(statement).await? {
+                Some(row) => row.try_get_by_index::<i64>(0)?.max(0) as u64,
+                None => 0,
+            }
+        }
+        _ => select
             .select_only()
             .column_as(Expr::cust("COUNT(*)"), "n")
             .into_tuple::<i64>()
             .one(db)
             .await?
-            .map_or(0, |n| n.max(0) as u64)
+            .map_or(0, |n| n.max(0) as u64),
     };
     Ok(Page { items, total })
 }

@@ -42,3 +42,29 @@ impl Drop for TempDatabase {
         let _ = psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
     }
 }
+
+/// A fresh, empty database for a test that talks to storage directly:
+/// PostgreSQL when `TAICHU_TEST_DATABASE=postgres`, else a SQLite file.
+#[derive(Debug)]
+pub struct FreshDatabase {
+    pub url: String,
+    _postgres: Option<TempDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+impl FreshDatabase {
+    pub fn create() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let postgres = (std::env::var("TAICHU_TEST_DATABASE").as_deref() == Ok("postgres"))
+            .then(|| TempDatabase::create().expect("PostgreSQL test database"));
+        let url = match &postgres {
+            Some(pg) => pg.url(),
+            None => format!("sqlite://{}?mode=rwc", dir.path().join("fresh.db").display()),
+        };
+        Self {
+            url,
+            _postgres: postgres,
+            _dir: dir,
+        }
+    }
+}

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, Order, Set};
 
 use crate::entities::audit_logs::{ActiveModel, Column, Entity, Model};
-use crate::pagination::{filtered, page_of};
+use crate::pagination::page_of;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result, new_id};
 
@@ -91,10 +91,9 @@ pub async fn list(db: &impl ConnectionTrait, filter: AuditFilter, page: PageRequ
     if let Some(v) = filter.until {
         cond = cond.add(Column::Timestamp.lte(v));
     }
-    let select = filtered::<Entity>(cond);
-    page_of(
+    page_of::<Entity>(
         db,
-        select,
+        cond,
         &[(Column::Timestamp, Order::Desc), (Column::Id, Order::Desc)],
         page,
     )

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, Order, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::entities::backup_schedules::{Column, Entity, Model};
@@ -90,8 +90,8 @@ pub async fn find_of_cluster(db: &impl ConnectionTrait, cluster_id: &str, id: &s
 
 /// A cluster's schedules, by name.
 pub async fn list(db: &impl ConnectionTrait, cluster_id: &str, page: PageRequest) -> Result<Page<Model>> {
-    let select = Entity::find().filter(Column::ClusterId.eq(cluster_id));
-    page_of(db, select, &[(Column::Name, Order::Asc)], page).await
+    let cond = Condition::all().add(Column::ClusterId.eq(cluster_id));
+    page_of::<Entity>(db, cond, &[(Column::Name, Order::Asc)], page).await
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<bool> {

@@ -8,7 +8,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entities::backups::{ActiveModel, Column, Entity, Model};
-use crate::pagination::{filtered, page_of};
+use crate::pagination::page_of;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result, StorageError};
 
@@ -198,10 +198,9 @@ pub async fn list(db: &impl ConnectionTrait, filter: BackupFilter, page: PageReq
     if let Some(v) = filter.status {
         cond = cond.add(Column::Status.eq(v.as_str()));
     }
-    let select = filtered::<Entity>(cond);
-    page_of(
+    page_of::<Entity>(
         db,
-        select,
+        cond,
         &[(Column::CreatedAt, Order::Desc), (Column::Id, Order::Desc)],
         page,
     )

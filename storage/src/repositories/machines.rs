@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::entities::machines::{ActiveModel, Column, Entity, Model};
 use crate::error::conflict_on_unique;
-use crate::pagination::{filtered, page_of};
+use crate::pagination::page_of;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
 
@@ -102,8 +102,7 @@ pub async fn list(db: &impl ConnectionTrait, status: Option<MachineStatus>, page
         }
         None => {}
     }
-    let select = filtered::<Entity>(cond);
-    page_of(db, select, &[(Column::Id, Order::Asc)], page).await
+    page_of::<Entity>(db, cond, &[(Column::Id, Order::Asc)], page).await
 }
 
 /// Where and as whom to reach a machine, with sealed credentials. Changing

@@ -3,8 +3,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::entities::users::{self, ActiveModel, Column, Entity, Model};
@@ -69,7 +69,7 @@ pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Resu
 
 /// Accounts ordered by creation, oldest first.
 pub async fn list(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<Model>> {
-    page_of(db, Entity::find(), &[(Column::Id, Order::Asc)], page).await
+    page_of::<Entity>(db, Condition::all(), &[(Column::Id, Order::Asc)], page).await
 }
 
 /// Number of accounts with the admin role.

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use crate::entities::workflow_runs::{ActiveModel, Column, Entity, Model};
-use crate::pagination::{filtered, page_of};
+use crate::pagination::page_of;
 use crate::repositories::operation_locks;
 use crate::words::stored_words;
 use crate::{Page, PageRequest, Result};
@@ -115,8 +115,7 @@ pub async fn list(db: &impl ConnectionTrait, filter: RunFilter, page: PageReques
     if let Some(v) = filter.subject {
         cond = cond.add(Column::Subject.eq(v));
     }
-    let select = filtered::<Entity>(cond);
-    page_of(db, select, &[(Column::Id, Order::Desc)], page).await
+    page_of::<Entity>(db, cond, &[(Column::Id, Order::Desc)], page).await
 }
 
 fn lease_free(now: DateTime<Utc>) -> Condition {

@@ -39,6 +39,8 @@ mod harness;
 mod imports;
 /// Kubeconfigs an attacker would submit or plant.
 mod kubeconfigs;
+/// Totals and searches of the big lists, against a full count and scan.
+mod lists;
 /// Live views.
 mod live;
 /// Attacks through the machine inventory.
