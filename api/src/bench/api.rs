@@ -39,6 +39,9 @@ pub struct BenchApiArgs {
     /// Workflow runs to seed.
     #[arg(long, default_value_t = 100_000)]
     pub runs: usize,
+    /// Run only the closed-loop scenarios whose name contains this text (the baseline always runs).
+    #[arg(long)]
+    pub only: Option<String>,
 }
 
 const ADMIN_PASSWORD: &str = "bench-admin-password-9f2c";
@@ -153,6 +156,7 @@ pub async fn api(args: BenchApiArgs) -> anyhow::Result<()> {
     let seeding = std::time::Instant::now();
     let cluster_ids = Arc::new(seed::clusters(&db, args.clusters).await?);
     let run_ids = Arc::new(seed::runs(&db, args.runs).await?);
+    seed::settle(&db).await?;
     println!(
         "bench api: database={backend} queue={} replicas={} connections={} clusters={} runs={} (seeded in {:.1} s) seconds={}",
         if args.queue.is_some() { "redis" } else { "sqlite" },
@@ -209,7 +213,8 @@ pub async fn api(args: BenchApiArgs) -> anyhow::Result<()> {
         }),
         ("POST /auth/login (argon2id by design)".into(), login()),
     ];
-    for (name, make) in scenarios {
+    let wanted = |name: &str| args.only.as_deref().is_none_or(|only| name.contains(only));
+    for (name, make) in scenarios.into_iter().filter(|(name, _)| wanted(name)) {
         let stats = closed(make).await?;
         let share = format!(
             "{:.1}% of its req/s",
