@@ -296,14 +296,30 @@ impl TestApp {
     /// Stops the server (SIGKILL) and starts it again on the same data dir,
     /// database and queue, with `env` applied; the address may change.
     pub fn restart(&mut self, env: &[(&str, &str)]) {
+        self.kill_hard();
+        self.start_again(env);
+    }
+
+    /// `kill -9`: requests in flight are cut off, nothing is cleaned up.
+    pub fn kill_hard(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the (stopped) server again on the same data dir, database and
+    /// queue, with `env` applied; the address may change.
+    pub fn start_again(&mut self, env: &[(&str, &str)]) {
         self.env = with_env(std::mem::take(&mut self.env), env);
         let log = self.data_dir.path().join("taichu.log");
         let args = [self.command.as_str(), "--listen", "127.0.0.1:0"];
         let (child, addr) = start_process(&args, &self.env, &log, "taichu listening on socket://");
         self.child = child;
         self.base = format!("http://{addr}");
+    }
+
+    /// Whether the server process is still alive.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// The environment variable `key` this server was started with.

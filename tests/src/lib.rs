@@ -13,6 +13,8 @@ pub mod endpoints;
 pub mod engine;
 /// Real etcd clusters: members on sshd hosts, with `systemctl` and a kubelet.
 pub mod etcd;
+/// API and worker processes killed and started again under load.
+pub mod fleet;
 /// Private keys made by `ssh-keygen`, and hostile ones.
 pub mod keys;
 /// Machines with kubeadm stand-ins, for cluster creation tests.

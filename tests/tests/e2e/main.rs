@@ -13,6 +13,8 @@ mod auth;
 mod authz;
 /// etcd backups and restores, local and S3.
 mod backups;
+/// Processes killed at random under a mixed load.
+mod chaos;
 /// The generated Python client driving real work.
 mod client;
 /// The cluster registry.

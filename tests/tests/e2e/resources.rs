@@ -15,10 +15,10 @@ use taichu_tests::apiserver::TestApiServer;
 use taichu_tests::workload::{self, CRD_GROUP, CRD_PLURAL, Seeded, Shape};
 use taichu_tests::{TestApp, b64, spawn_app};
 
-const TOKEN: &str = "resources-token";
+pub const TOKEN: &str = "resources-token";
 
 /// A small cluster for the tests that are about selection, not scale.
-const SMALL: Shape = Shape {
+pub const SMALL: Shape = Shape {
     namespaces: 3,
     deployments: 2,
     services: 2,
@@ -29,7 +29,12 @@ const SMALL: Shape = Shape {
 };
 
 /// A test API server seeded with `shape`, imported into `app` by `token`'s account.
-async fn seeded_cluster(app: &TestApp, token: &str, shape: Shape, name: &str) -> (TestApiServer, Vec<Seeded>, String) {
+pub async fn seeded_cluster(
+    app: &TestApp,
+    token: &str,
+    shape: Shape,
+    name: &str,
+) -> (TestApiServer, Vec<Seeded>, String) {
     let server = TestApiServer::start(TOKEN).await;
     let seeded = workload::seed(&server, shape);
     let status = app.import_cluster(token, name, &server.kubeconfig(TOKEN)).await;
@@ -46,7 +51,7 @@ async fn empty_cluster(app: &TestApp, token: &str, name: &str) -> (TestApiServer
     (server, status["cluster_id"].as_str().expect("cluster").to_owned())
 }
 
-async fn client(server: &TestApiServer) -> kube::Client {
+pub async fn client(server: &TestApiServer) -> kube::Client {
     taichu_workflows::kube::connect(
         &server.kubeconfig(TOKEN),
         &taichu_workflows::kube::ConnectOptions::new(Duration::from_secs(10)),
@@ -121,7 +126,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn backed_up(seeded: &[Seeded]) -> Vec<&Seeded> {
+pub fn backed_up(seeded: &[Seeded]) -> Vec<&Seeded> {
     seeded.iter().filter(|o| o.backed_up).collect()
 }
 
@@ -160,7 +165,7 @@ async fn resources_backup(app: &TestApp, token: &str, cluster: &str, extra: Valu
     app.backup_with(token, cluster, body).await
 }
 
-async fn delete_all(client: &kube::Client, seeded: &[Seeded]) {
+pub async fn delete_all(client: &kube::Client, seeded: &[Seeded]) {
     for o in seeded.iter().filter(|o| o.namespace().is_none()) {
         let ar = resource_of(o);
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
