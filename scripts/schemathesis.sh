@@ -83,7 +83,7 @@ fuzz() {
     -H "Authorization: Bearer $1" \
     --exclude-operation-id-regex "$outside" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,unsupported_method,allow_header_conformance \
-    --phases examples,coverage,fuzzing \
+    --phases "${PHASES:-examples,coverage,fuzzing,stateful}" \
     --max-examples "$examples" \
     --seed 20261126 \
     --workers 2 \
