@@ -46,20 +46,7 @@ fn ms(d: chrono::TimeDelta) -> f64 {
 
 /// p50 of one insert plus one update committed together: the least a step commit can cost.
 async fn baseline_commit_ms(db: &Database) -> anyhow::Result<f64> {
-    let run = runs::insert(
-        db,
-        NewRun {
-            id: new_id(),
-            kind: "bench-baseline".into(),
-            subject: None,
-            input: "{}".into(),
-            state: "{}".into(),
-            plan: "[]".into(),
-            created_by: None,
-            created_by_id: None,
-        },
-    )
-    .await?;
+    let run = runs::insert(db, NewRun::bare("bench-baseline")).await?;
     let mut samples = Vec::new();
     for _ in 0..200 {
         let start = Instant::now();

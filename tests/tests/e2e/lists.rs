@@ -29,17 +29,7 @@ async fn add_cluster(db: &impl ConnectionTrait, name: &str) -> String {
 }
 
 async fn add_run(db: &impl ConnectionTrait) {
-    let new = NewRun {
-        id: new_id(),
-        kind: "canary".into(),
-        subject: None,
-        input: "{}".into(),
-        state: "{}".into(),
-        plan: "[]".into(),
-        created_by: None,
-        created_by_id: None,
-    };
-    runs::insert(db, new).await.expect("run");
+    runs::insert(db, NewRun::bare("canary")).await.expect("run");
 }
 
 async fn add_audit(db: &impl ConnectionTrait) {
