@@ -413,21 +413,31 @@ async fn retention_keeps_the_newest(app: &TestApp, stored: impl Fn(&str, &str) -
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     app.put(&path, &owner, json!({"enabled": false})).await.data();
-    // Let the last backups end and retention sweep.
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    let fired: Vec<String> = firings(app, &id)
-        .await
-        .into_iter()
-        .filter(|r| r.1 == "fired")
-        .filter_map(|r| r.2)
-        .collect();
-    let newest: BTreeSet<String> = fired.iter().rev().take(3).cloned().collect();
-    let left: BTreeSet<String> = backups_of(app, &owner, &cluster, &id)
-        .await
-        .iter()
-        .map(|b| b["id"].as_str().expect("id").to_owned())
-        .collect();
-    assert_eq!(left, newest, "exactly the 3 newest remain");
+    // The last backups end and retention sweeps (every second): wait for
+    // that end state, however long a loaded machine takes to reach it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let (fired, newest) = loop {
+        let fired: Vec<String> = firings(app, &id)
+            .await
+            .into_iter()
+            .filter(|r| r.1 == "fired")
+            .filter_map(|r| r.2)
+            .collect();
+        let newest: BTreeSet<String> = fired.iter().rev().take(3).cloned().collect();
+        let backups = backups_of(app, &owner, &cluster, &id).await;
+        let ended = backups
+            .iter()
+            .all(|b| !matches!(b["status"].as_str(), Some("pending" | "running")));
+        let left: BTreeSet<String> = backups
+            .iter()
+            .map(|b| b["id"].as_str().expect("id").to_owned())
+            .collect();
+        if (ended && left == newest) || std::time::Instant::now() > deadline {
+            assert_eq!(left, newest, "exactly the 3 newest remain: {backups:?}");
+            break (fired, newest);
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
     for backup in &fired {
         let expected = usize::from(newest.contains(backup)) * 2;
         assert_eq!(stored(&cluster, backup), expected, "objects of backup {backup}");
